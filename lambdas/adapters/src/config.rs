@@ -1,0 +1,177 @@
+//! Each function's configuration, read once at cold start from the environment
+//! Terraform sets. A missing or bad value stops the function with the variable's name.
+
+use std::time::Duration;
+
+use domain::signup::SelfServicePolicy;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} {problem}")]
+    Invalid { name: &'static str, problem: String },
+}
+
+/// Reads variables through `lookup` so tests need not touch the process environment.
+struct Env<F: Fn(&str) -> Option<String>>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.0(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError::Missing(name))
+    }
+
+    fn number(
+        &self,
+        name: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
+        let Some(text) = self.0(name).filter(|v| !v.is_empty()) else {
+            return Ok(default);
+        };
+        let invalid = || ConfigError::Invalid {
+            name,
+            problem: format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        };
+        let value: u64 = text.trim().parse().map_err(|_| invalid())?;
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(invalid())
+        }
+    }
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[derive(Debug, Clone)]
+pub struct PostConfirmationConfig {
+    pub table_name: String,
+    pub self_service: SelfServicePolicy,
+}
+
+impl PostConfirmationConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let list = env.required("SELF_SERVICE_USER_TYPES")?;
+        let self_service = SelfServicePolicy::parse(&list).map_err(|e| ConfigError::Invalid {
+            name: "SELF_SERVICE_USER_TYPES",
+            problem: e.to_string(),
+        })?;
+        Ok(Self {
+            table_name: env.required("PROFILE_TABLE_NAME")?,
+            self_service,
+        })
+    }
+}
+
+/// S3 presigns PUTs for at most this long.
+pub const MAX_UPLOAD_URL_TTL_SECONDS: u64 = 300;
+
+#[derive(Debug, Clone)]
+pub struct UsersApiConfig {
+    pub table_name: String,
+    pub bucket_name: String,
+    pub user_pool_id: String,
+    pub max_picture_bytes: u64,
+    pub upload_url_ttl: Duration,
+    pub picture_url_ttl: Duration,
+    /// The browser origin allowed to call the API; `None` sends no CORS headers.
+    pub cors_allow_origin: Option<String>,
+    /// Path-style S3 URLs, for emulators that do not serve bucket sub-domains.
+    pub s3_force_path_style: bool,
+}
+
+impl UsersApiConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        Ok(Self {
+            table_name: env.required("PROFILE_TABLE_NAME")?,
+            bucket_name: env.required("PICTURE_BUCKET_NAME")?,
+            user_pool_id: env.required("USER_POOL_ID")?,
+            max_picture_bytes: env.number(
+                "MAX_PICTURE_BYTES",
+                5 * 1024 * 1024,
+                1..=50 * 1024 * 1024,
+            )?,
+            upload_url_ttl: Duration::from_secs(env.number(
+                "UPLOAD_URL_TTL_SECONDS",
+                MAX_UPLOAD_URL_TTL_SECONDS,
+                1..=MAX_UPLOAD_URL_TTL_SECONDS,
+            )?),
+            picture_url_ttl: Duration::from_secs(env.number(
+                "PICTURE_URL_TTL_SECONDS",
+                300,
+                1..=3600,
+            )?),
+            cors_allow_origin: env.0("CORS_ALLOW_ORIGIN").filter(|v| !v.is_empty()),
+            s3_force_path_style: env.0("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const API_VARS: [(&str, &str); 3] = [
+        ("PROFILE_TABLE_NAME", "t"),
+        ("PICTURE_BUCKET_NAME", "b"),
+        ("USER_POOL_ID", "eu-west-1_abc"),
+    ];
+
+    #[test]
+    fn api_defaults_are_the_documented_ones() {
+        let config = UsersApiConfig::from_lookup(lookup(&API_VARS)).unwrap();
+        assert_eq!(config.max_picture_bytes, 5 * 1024 * 1024);
+        assert_eq!(config.upload_url_ttl, Duration::from_secs(300));
+        assert_eq!(config.cors_allow_origin, None);
+        assert!(!config.s3_force_path_style);
+    }
+
+    #[test]
+    fn missing_and_bad_values_name_the_variable() {
+        let err = UsersApiConfig::from_lookup(lookup(&API_VARS[..2])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("USER_POOL_ID"));
+        let mut vars = API_VARS.to_vec();
+        vars.push(("UPLOAD_URL_TTL_SECONDS", "3600"));
+        let err = UsersApiConfig::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(err.to_string().contains("UPLOAD_URL_TTL_SECONDS"), "{err}");
+    }
+
+    #[test]
+    fn self_service_list_may_not_include_admin() {
+        let err = PostConfirmationConfig::from_lookup(lookup(&[
+            ("PROFILE_TABLE_NAME", "t"),
+            ("SELF_SERVICE_USER_TYPES", "Patient,Admin"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("SELF_SERVICE_USER_TYPES"), "{err}");
+    }
+}

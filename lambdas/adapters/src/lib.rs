@@ -1,0 +1,11 @@
+//! AWS implementations of the domain's ports, and each function's configuration.
+
+pub mod aws;
+pub mod cognito;
+pub mod config;
+pub mod dynamo;
+pub mod s3;
+
+pub use cognito::CognitoGroups;
+pub use dynamo::DynamoProfiles;
+pub use s3::S3Pictures;

@@ -1,0 +1,116 @@
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::head_object::HeadObjectError;
+use aws_sdk_s3::presigning::PresigningConfig;
+use chrono::{DateTime, Utc};
+use domain::fields::PictureKey;
+use domain::ports::{PictureStore, PortError, PresignedUpload, StoredPicture};
+
+use crate::aws::port_error;
+
+const PICTURES: &str = "picture store";
+
+/// Profile pictures in S3, uploaded and fetched by clients through presigned URLs.
+#[derive(Clone)]
+pub struct S3Pictures {
+    client: Client,
+    bucket: String,
+}
+
+fn presigning(expires_in: Duration) -> Result<PresigningConfig, PortError> {
+    PresigningConfig::expires_in(expires_in)
+        .map_err(|_| PortError::Failed(PICTURES, "invalid URL lifetime".to_owned()))
+}
+
+impl S3Pictures {
+    /// `force_path_style` is for emulators that do not serve bucket sub-domains.
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        bucket: impl Into<String>,
+        force_path_style: bool,
+    ) -> Self {
+        let config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(force_path_style)
+            .build();
+        Self {
+            client: Client::from_conf(config),
+            bucket: bucket.into(),
+        }
+    }
+}
+
+impl PictureStore for S3Pictures {
+    async fn presign_upload(
+        &self,
+        key: &PictureKey,
+        content_length: u64,
+        expires_in: Duration,
+    ) -> Result<PresignedUpload, PortError> {
+        let content_type = key.image_type().content_type();
+        let length = i64::try_from(content_length)
+            .map_err(|_| PortError::Failed(PICTURES, "size too large".to_owned()))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(presigning(expires_in)?)
+            .await
+            .map_err(|e| port_error(PICTURES, &e))?;
+        let expires_at = DateTime::<Utc>::from(SystemTime::now() + expires_in);
+        // The signed headers the client must send back; `host` is implied by the URL.
+        let headers = request
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Ok(PresignedUpload {
+            url: request.uri().to_owned(),
+            headers,
+            expires_at,
+        })
+    }
+
+    async fn presign_download(
+        &self,
+        key: &PictureKey,
+        expires_in: Duration,
+    ) -> Result<String, PortError> {
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .presigned(presigning(expires_in)?)
+            .await
+            .map_err(|e| port_error(PICTURES, &e))?;
+        Ok(request.uri().to_owned())
+    }
+
+    async fn describe(&self, key: &PictureKey) -> Result<Option<StoredPicture>, PortError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(StoredPicture {
+                content_type: head.content_type().map(str::to_owned),
+                size: head
+                    .content_length()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+            })),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), HeadObjectError::NotFound(_)) => {
+                Ok(None)
+            }
+            Err(e) => Err(port_error(PICTURES, &e)),
+        }
+    }
+}

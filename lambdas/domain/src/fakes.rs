@@ -1,0 +1,261 @@
+//! In-memory implementations of the ports for handler tests, with switches to make
+//! a dependency fail so error paths can be exercised.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+
+use crate::fields::PictureKey;
+use crate::ports::{
+    Created, GroupDirectory, Page, PageCursor, PictureStore, PortError, PresignedUpload,
+    ProfileStore, StoredPicture, UpdateError,
+};
+use crate::{Profile, UserId, UserType};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn outage(dependency: &'static str) -> PortError {
+    PortError::Unavailable(dependency, "injected outage".to_owned())
+}
+
+#[derive(Default)]
+pub struct InMemoryProfiles {
+    profiles: Mutex<HashMap<UserId, Profile>>,
+    counters: Mutex<BTreeMap<UserType, u64>>,
+    /// While set, every call fails as unavailable.
+    pub down: Mutex<bool>,
+    /// Number of writes (create or update) that reached the store.
+    pub writes: Mutex<usize>,
+}
+
+impl InMemoryProfiles {
+    pub fn set_down(&self, down: bool) {
+        *lock(&self.down) = down;
+    }
+
+    fn check(&self) -> Result<(), PortError> {
+        if *lock(&self.down) {
+            Err(outage("profile store"))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn stored(&self, id: &UserId) -> Option<Profile> {
+        lock(&self.profiles).get(id).cloned()
+    }
+
+    pub fn counters(&self) -> BTreeMap<UserType, u64> {
+        lock(&self.counters).clone()
+    }
+
+    pub fn write_count(&self) -> usize {
+        *lock(&self.writes)
+    }
+
+    /// Puts a profile in place without touching counters, for arranging a test.
+    pub fn insert(&self, profile: Profile) {
+        *lock(&self.counters).entry(profile.user_type).or_default() += 1;
+        lock(&self.profiles).insert(profile.user_id.clone(), profile);
+    }
+}
+
+impl ProfileStore for InMemoryProfiles {
+    async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
+        self.check()?;
+        let mut profiles = lock(&self.profiles);
+        if profiles.contains_key(&profile.user_id) {
+            return Ok(Created::AlreadyExists);
+        }
+        *lock(&self.writes) += 1;
+        profiles.insert(profile.user_id.clone(), profile.clone());
+        *lock(&self.counters).entry(profile.user_type).or_default() += 1;
+        Ok(Created::Created)
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
+        self.check()?;
+        Ok(self.stored(id))
+    }
+
+    async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
+        self.check()?;
+        let mut profiles = lock(&self.profiles);
+        match profiles.get(&previous.user_id) {
+            Some(current) if current.version == previous.version => {}
+            _ => return Err(UpdateError::Conflict),
+        }
+        *lock(&self.writes) += 1;
+        if previous.user_type != updated.user_type {
+            let mut counters = lock(&self.counters);
+            let old = counters.entry(previous.user_type).or_default();
+            *old = old.saturating_sub(1);
+            *counters.entry(updated.user_type).or_default() += 1;
+        }
+        profiles.insert(updated.user_id.clone(), updated.clone());
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        user_type: UserType,
+        limit: u32,
+        after: Option<&PageCursor>,
+    ) -> Result<Page, PortError> {
+        self.check()?;
+        let mut matching: Vec<Profile> = lock(&self.profiles)
+            .values()
+            .filter(|p| p.user_type == user_type)
+            .cloned()
+            .collect();
+        matching.sort_by_key(|p| (p.created_at.to_rfc3339(), p.user_id.clone()));
+        let start = after.map_or(0, |c| {
+            matching
+                .iter()
+                .position(|p| {
+                    (p.created_at.to_rfc3339(), &p.user_id) > (c.created_at.clone(), &c.user_id)
+                })
+                .unwrap_or(matching.len())
+        });
+        let profiles: Vec<Profile> = matching
+            .iter()
+            .skip(start)
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        let more = start + profiles.len() < matching.len();
+        let next = match profiles.last() {
+            Some(last) if more => Some(PageCursor {
+                user_type,
+                created_at: last.created_at.to_rfc3339(),
+                user_id: last.user_id.clone(),
+            }),
+            _ => None,
+        };
+        Ok(Page { profiles, next })
+    }
+
+    async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {
+        self.check()?;
+        Ok(self.counters())
+    }
+}
+
+#[derive(Default)]
+pub struct InMemoryGroups {
+    members: Mutex<BTreeSet<(String, String, UserType)>>,
+    pub down: Mutex<bool>,
+}
+
+impl InMemoryGroups {
+    pub fn set_down(&self, down: bool) {
+        *lock(&self.down) = down;
+    }
+
+    /// The groups `username` is in, across pools.
+    pub fn groups_of(&self, username: &str) -> BTreeSet<UserType> {
+        lock(&self.members)
+            .iter()
+            .filter(|(_, u, _)| u == username)
+            .map(|(_, _, g)| *g)
+            .collect()
+    }
+
+    fn check(&self) -> Result<(), PortError> {
+        if *lock(&self.down) {
+            Err(outage("user directory"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl GroupDirectory for InMemoryGroups {
+    async fn add_to_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> Result<(), PortError> {
+        self.check()?;
+        lock(&self.members).insert((user_pool_id.to_owned(), username.to_owned(), group));
+        Ok(())
+    }
+
+    async fn remove_from_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> Result<(), PortError> {
+        self.check()?;
+        lock(&self.members).remove(&(user_pool_id.to_owned(), username.to_owned(), group));
+        Ok(())
+    }
+}
+
+/// Presigned URLs here are opaque strings naming the key; `objects` holds uploads.
+#[derive(Default)]
+pub struct InMemoryPictures {
+    objects: Mutex<HashMap<String, StoredPicture>>,
+}
+
+impl InMemoryPictures {
+    pub fn put(&self, key: &str, content_type: &str, size: u64) {
+        lock(&self.objects).insert(
+            key.to_owned(),
+            StoredPicture {
+                content_type: Some(content_type.to_owned()),
+                size,
+            },
+        );
+    }
+}
+
+impl PictureStore for InMemoryPictures {
+    async fn presign_upload(
+        &self,
+        key: &PictureKey,
+        content_length: u64,
+        expires_in: Duration,
+    ) -> Result<PresignedUpload, PortError> {
+        let expires_at = Utc
+            .timestamp_opt(1_900_000_000, 0)
+            .single()
+            .unwrap_or_default()
+            + chrono::Duration::seconds(expires_in.as_secs() as i64);
+        Ok(PresignedUpload {
+            url: format!(
+                "https://pictures.test/{}?X-Amz-Signature=fake",
+                key.as_str()
+            ),
+            headers: vec![
+                (
+                    "Content-Type".to_owned(),
+                    key.image_type().content_type().to_owned(),
+                ),
+                ("Content-Length".to_owned(), content_length.to_string()),
+            ],
+            expires_at,
+        })
+    }
+
+    async fn presign_download(
+        &self,
+        key: &PictureKey,
+        _expires_in: Duration,
+    ) -> Result<String, PortError> {
+        Ok(format!(
+            "https://pictures.test/{}?X-Amz-Signature=fake-get",
+            key.as_str()
+        ))
+    }
+
+    async fn describe(&self, key: &PictureKey) -> Result<Option<StoredPicture>, PortError> {
+        Ok(lock(&self.objects).get(key.as_str()).cloned())
+    }
+}

@@ -1,0 +1,18 @@
+//! The profile domain: what a user profile is, which values its fields may take,
+//! who may do what, and which user types sign-up may grant. No AWS types live here.
+
+pub mod access;
+pub mod fields;
+pub mod patch;
+pub mod ports;
+pub mod profile;
+pub mod signup;
+pub mod user_id;
+pub mod user_type;
+
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
+
+pub use profile::{Profile, ProfileStatus};
+pub use user_id::UserId;
+pub use user_type::UserType;

@@ -1,0 +1,138 @@
+//! What the handlers need from the outside world. Adapters implement these against
+//! AWS; `fakes` implements them in memory for tests.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::fields::PictureKey;
+use crate::{Profile, UserId, UserType};
+
+/// A dependency that did not do what was asked. Messages carry error codes only,
+/// never request data, because they are logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    /// Timed out, throttled or unreachable: the same call may succeed later.
+    #[error("{0} unavailable: {1}")]
+    Unavailable(&'static str, String),
+    /// Refused or failed in a way a retry will not fix.
+    #[error("{0} failed: {1}")]
+    Failed(&'static str, String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Created,
+    /// A profile with that id was already there; nothing was written.
+    AlreadyExists,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateError {
+    /// The stored version is no longer the expected one (or the profile is gone); nothing was written.
+    #[error("the profile changed since it was read")]
+    Conflict,
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Where to resume a listing: the last profile of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    pub user_type: UserType,
+    pub created_at: String,
+    pub user_id: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub profiles: Vec<Profile>,
+    pub next: Option<PageCursor>,
+}
+
+pub trait ProfileStore: Send + Sync {
+    /// Writes `profile` and adds one to its user type's counter in one transaction,
+    /// unless a profile with its id exists: then nothing is written.
+    fn create(&self, profile: &Profile) -> impl Future<Output = Result<Created, PortError>> + Send;
+
+    fn get(&self, id: &UserId) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
+
+    /// Replaces `previous` with `updated` only if the stored version is still
+    /// `previous.version`; when the user type differs, moves one count from the old
+    /// type's counter to the new one in the same transaction.
+    fn update(
+        &self,
+        previous: &Profile,
+        updated: &Profile,
+    ) -> impl Future<Output = Result<(), UpdateError>> + Send;
+
+    /// Profiles of one type, oldest first, at most `limit`, after `after` if given.
+    fn list(
+        &self,
+        user_type: UserType,
+        limit: u32,
+        after: Option<&PageCursor>,
+    ) -> impl Future<Output = Result<Page, PortError>> + Send;
+
+    /// The per-type counters, as kept by `create` and `update`.
+    fn count_by_type(
+        &self,
+    ) -> impl Future<Output = Result<BTreeMap<UserType, u64>, PortError>> + Send;
+}
+
+/// Cognito group membership. Both calls are idempotent: adding a member or removing
+/// a non-member succeeds.
+pub trait GroupDirectory: Send + Sync {
+    fn add_to_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    fn remove_from_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// A presigned S3 PUT: the client must send exactly `headers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedUpload {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What S3 knows of an uploaded object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPicture {
+    pub content_type: Option<String>,
+    pub size: u64,
+}
+
+pub trait PictureStore: Send + Sync {
+    /// A URL that uploads exactly `content_length` bytes of the key's image type to `key`.
+    fn presign_upload(
+        &self,
+        key: &PictureKey,
+        content_length: u64,
+        expires_in: Duration,
+    ) -> impl Future<Output = Result<PresignedUpload, PortError>> + Send;
+
+    fn presign_download(
+        &self,
+        key: &PictureKey,
+        expires_in: Duration,
+    ) -> impl Future<Output = Result<String, PortError>> + Send;
+
+    /// `None` when no object exists at `key`.
+    fn describe(
+        &self,
+        key: &PictureKey,
+    ) -> impl Future<Output = Result<Option<StoredPicture>, PortError>> + Send;
+}

@@ -1,0 +1,179 @@
+//! PostConfirmation: creates the profile and grants the group the self-service
+//! policy allows. Cognito may deliver the same confirmation more than once, so every
+//! step is idempotent and a retry finishes what an earlier attempt left undone.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
+use chrono::{DateTime, Utc};
+use domain::fields::{
+    BloodGroup, DateOfBirth, DisplayName, Email, Gender, InvalidField, PhoneNumber,
+};
+use domain::ports::{Created, GroupDirectory, PortError, ProfileStore};
+use domain::signup::SelfServicePolicy;
+use domain::{Profile, UserId};
+use lambda_runtime::Diagnostic;
+use serde_json::Value;
+
+pub struct Deps<S, G> {
+    pub store: S,
+    pub groups: G,
+    pub policy: SelfServicePolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostConfirmationError {
+    #[error(
+        "unsupported trigger source; this function handles PostConfirmation_ConfirmSignUp and PostConfirmation_ConfirmForgotPassword"
+    )]
+    UnsupportedTrigger,
+    #[error("malformed PostConfirmation event: {0}")]
+    MalformedEvent(&'static str),
+    /// Cognito reports the failure and the confirmation may be retried.
+    #[error("could not finish the sign-up, please retry: {0}")]
+    Dependency(#[from] PortError),
+}
+
+impl From<PostConfirmationError> for Diagnostic {
+    fn from(error: PostConfirmationError) -> Self {
+        let error_type = match error {
+            PostConfirmationError::UnsupportedTrigger => "UnsupportedTrigger",
+            PostConfirmationError::MalformedEvent(_) => "MalformedEvent",
+            PostConfirmationError::Dependency(_) => "DependencyFailure",
+        };
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// What the invocation did, for the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    AlreadyCreated,
+    PasswordReset,
+}
+
+/// An optional attribute that does not parse is left out of the profile rather than
+/// blocking the account; the field's name (never its value) is logged.
+fn optional<T>(
+    attributes: &HashMap<String, String>,
+    name: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, InvalidField>,
+) -> Option<T> {
+    let value = attributes.get(name)?;
+    parse(value)
+        .inspect_err(|e| {
+            tracing::warn!(
+                attribute = name,
+                problem = e.reason(),
+                "attribute left out of the profile"
+            )
+        })
+        .ok()
+}
+
+fn new_profile(
+    policy: &SelfServicePolicy,
+    user_id: UserId,
+    username: String,
+    attributes: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> Profile {
+    let decision = policy.decide(attributes.get("custom:user_type").map(String::as_str));
+    let today = now.date_naive();
+    Profile {
+        user_id,
+        username,
+        email: optional(attributes, "email", Email::parse),
+        name: optional(attributes, "name", DisplayName::parse),
+        phone_number: optional(attributes, "phone_number", PhoneNumber::parse),
+        dob: optional(attributes, "custom:dob", |v| DateOfBirth::parse(v, today)),
+        gender: optional(attributes, "custom:gender", Gender::parse),
+        blood_group: optional(attributes, "custom:blood_group", BloodGroup::parse),
+        user_type: decision.user_type,
+        status: decision.status,
+        picture_key: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+/// Returns the event unchanged once the profile and group membership are in place.
+pub async fn handle<S: ProfileStore, G: GroupDirectory>(
+    deps: &Deps<S, G>,
+    event: Value,
+    now: DateTime<Utc>,
+) -> Result<(Value, Outcome), PostConfirmationError> {
+    match event.get("triggerSource").and_then(Value::as_str) {
+        // Also what AdminConfirmSignUp sends.
+        Some("PostConfirmation_ConfirmSignUp") => {}
+        Some("PostConfirmation_ConfirmForgotPassword") => {
+            return Ok((event, Outcome::PasswordReset));
+        }
+        Some(_) => return Err(PostConfirmationError::UnsupportedTrigger),
+        None => {
+            return Err(PostConfirmationError::MalformedEvent(
+                "triggerSource is missing",
+            ));
+        }
+    }
+    let parsed: CognitoEventUserPoolsPostConfirmation = serde_json::from_value(event.clone())
+        .map_err(|_| {
+            PostConfirmationError::MalformedEvent(
+                "request.userAttributes must map names to strings",
+            )
+        })?;
+    let header = &parsed.cognito_event_user_pools_header;
+    let attributes = &parsed.request.user_attributes;
+    let user_pool_id = header
+        .user_pool_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(PostConfirmationError::MalformedEvent(
+            "userPoolId is missing",
+        ))?;
+    let username = header
+        .user_name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or(PostConfirmationError::MalformedEvent("userName is missing"))?;
+    let user_id = attributes
+        .get("sub")
+        .and_then(|sub| UserId::parse(sub).ok())
+        .ok_or(PostConfirmationError::MalformedEvent(
+            "request.userAttributes.sub is missing or not a Cognito sub",
+        ))?;
+
+    let profile = new_profile(&deps.policy, user_id.clone(), username, attributes, now);
+    let (stored, outcome) = match deps.store.create(&profile).await? {
+        Created::Created => (profile, Outcome::Created),
+        // A retry: decide the group from what the first attempt stored, not afresh.
+        Created::AlreadyExists => match deps.store.get(&user_id).await? {
+            Some(existing) => (existing, Outcome::AlreadyCreated),
+            None => {
+                return Err(PortError::Failed(
+                    "profile store",
+                    "profile vanished after a conflict".to_owned(),
+                )
+                .into());
+            }
+        },
+    };
+    if let Some(group) = stored.granted_group() {
+        deps.groups
+            .add_to_group(user_pool_id, &stored.username, group)
+            .await?;
+    }
+    tracing::info!(
+        sub = %user_id,
+        user_type = %stored.user_type,
+        status = stored.status.as_str(),
+        outcome = ?outcome,
+        "confirmation handled"
+    );
+    Ok((event, outcome))
+}

@@ -1,0 +1,30 @@
+use adapters::aws::{Timeouts, sdk_config};
+use adapters::config::PostConfirmationConfig;
+use adapters::{CognitoGroups, DynamoProfiles};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use post_confirmation::{Deps, handle};
+use serde_json::Value;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = PostConfirmationConfig::from_env()?;
+    let sdk = sdk_config(Timeouts::COGNITO_TRIGGER).await;
+    let deps = Deps {
+        store: DynamoProfiles::new(&sdk, config.table_name),
+        groups: CognitoGroups::new(&sdk),
+        policy: config.self_service,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let deps = &deps;
+        async move {
+            let request_id = event.context.request_id;
+            let outcome = handle(deps, event.payload, chrono::Utc::now()).await;
+            if let Err(e) = &outcome {
+                tracing::error!(request_id, error = %e, "confirmation failed");
+            }
+            outcome.map(|(event, _)| event)
+        }
+    }))
+    .await
+}
