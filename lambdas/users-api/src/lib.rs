@@ -1,1 +1,123 @@
-pub fn placeholder() {}
+//! The users API behind API Gateway's REST API and Cognito authorizer: routing,
+//! the edge (claims, bodies, headers) and the handlers, generic over the ports.
+
+mod admin;
+mod edge;
+mod error;
+mod pictures;
+mod profiles;
+
+use std::time::Instant;
+
+use adapters::config::UsersApiConfig;
+use chrono::{DateTime, Utc};
+use domain::ports::{GroupDirectory, PictureStore, ProfileStore};
+use lambda_http::{Body, Request, Response};
+
+pub use error::ApiError;
+
+pub struct Deps<S, P, G> {
+    pub profiles: S,
+    pub pictures: P,
+    pub groups: G,
+    pub config: UsersApiConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    ListUsers,
+    GetUser,
+    PutUser,
+    CreatePictureUploadUrl,
+    Metrics,
+    /// CORS preflight, answered without authentication.
+    Preflight,
+}
+
+/// Every (method, API Gateway resource) this function serves. The OpenAPI spec and
+/// Terraform's route map must list the same set; a test checks the spec.
+pub const ROUTES: [(&str, &str, Route); 10] = [
+    ("GET", "/health", Route::Health),
+    ("GET", "/users", Route::ListUsers),
+    ("GET", "/users/{id}", Route::GetUser),
+    ("PUT", "/users/{id}", Route::PutUser),
+    (
+        "POST",
+        "/users/{id}/picture-upload-url",
+        Route::CreatePictureUploadUrl,
+    ),
+    ("GET", "/admin/metrics", Route::Metrics),
+    ("OPTIONS", "/users", Route::Preflight),
+    ("OPTIONS", "/users/{id}", Route::Preflight),
+    (
+        "OPTIONS",
+        "/users/{id}/picture-upload-url",
+        Route::Preflight,
+    ),
+    ("OPTIONS", "/admin/metrics", Route::Preflight),
+];
+
+fn route(method: &str, resource: &str) -> Result<Route, ApiError> {
+    let mut known_resource = false;
+    for (m, r, route) in ROUTES {
+        if r == resource {
+            known_resource = true;
+            if m == method {
+                return Ok(route);
+            }
+        }
+    }
+    Err(if known_resource {
+        ApiError::MethodNotAllowed
+    } else {
+        ApiError::NotFound("no such route")
+    })
+}
+
+async fn dispatch<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+    route: Route,
+    now: DateTime<Utc>,
+) -> Result<edge::Reply, ApiError> {
+    match route {
+        Route::Health => Ok(edge::Reply::json(200, serde_json::json!({"status": "ok"}))),
+        Route::Preflight => Ok(edge::Reply::empty(204)),
+        Route::GetUser => profiles::get(deps, req, now).await,
+        Route::PutUser => profiles::put(deps, req, now).await,
+        Route::CreatePictureUploadUrl => pictures::create_upload_url(deps, req).await,
+        Route::ListUsers => admin::list(deps, req).await,
+        Route::Metrics => admin::metrics(deps, req).await,
+    }
+}
+
+/// Handles one API Gateway request. Every failure becomes a JSON error response;
+/// nothing a request carries can make this panic or return a 5xx.
+pub async fn handle<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    req: Request,
+    now: DateTime<Utc>,
+) -> Response<Body> {
+    let started = Instant::now();
+    let resource = edge::resource(&req);
+    let method = req.method().as_str().to_owned();
+    let result = match route(&method, &resource) {
+        Ok(route) => dispatch(deps, &req, route, now).await,
+        Err(e) => Err(e),
+    };
+    let reply = result.unwrap_or_else(|e| e.into_reply());
+    // Only ids, route and outcome: never bodies, claims, e-mail or URLs.
+    tracing::info!(
+        request_id = edge::request_id(&req).unwrap_or_default(),
+        method,
+        resource,
+        caller = edge::caller_sub(&req).unwrap_or_default(),
+        status = reply.status,
+        error = reply.error_code.unwrap_or_default(),
+        cause = reply.cause.as_deref().unwrap_or_default(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request handled"
+    );
+    reply.into_response(deps.config.cors_allow_origin.as_deref())
+}

@@ -1,1 +1,23 @@
-fn main() {}
+use adapters::aws::{Timeouts, sdk_config};
+use adapters::config::UsersApiConfig;
+use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
+use lambda_http::{Error, Request, service_fn};
+use users_api::{Deps, handle};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = UsersApiConfig::from_env()?;
+    let sdk = sdk_config(Timeouts::API).await;
+    let deps = Deps {
+        profiles: DynamoProfiles::new(&sdk, &config.table_name),
+        pictures: S3Pictures::new(&sdk, &config.bucket_name, config.s3_force_path_style),
+        groups: CognitoGroups::new(&sdk),
+        config,
+    };
+    lambda_http::run(service_fn(|req: Request| {
+        let deps = &deps;
+        async move { Ok::<_, Error>(handle(deps, req, chrono::Utc::now()).await) }
+    }))
+    .await
+}

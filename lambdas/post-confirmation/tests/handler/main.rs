@@ -1,6 +1,6 @@
 //! The PostConfirmation handler driven by Cognito event JSON, against in-memory ports.
 
-mod logs;
+use test_support::logs;
 
 use chrono::{TimeZone, Utc};
 use domain::fakes::{InMemoryGroups, InMemoryProfiles};

@@ -6,9 +6,15 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
 
+fn lock(buffer: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    buffer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Write for Buffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        lock(&self.0).extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -27,5 +33,5 @@ pub async fn capture(work: impl std::future::Future<Output = ()>) -> String {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     work.await;
-    String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    String::from_utf8_lossy(&lock(&buffer.0)).into_owned()
 }

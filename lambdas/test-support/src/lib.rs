@@ -1,0 +1,3 @@
+//! Helpers shared by the workspace's tests.
+
+pub mod logs;

@@ -1,0 +1,217 @@
+//! GET /users (a page of profiles) and GET /admin/metrics, for Admins.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::access::{Action, authorize};
+use domain::ports::{PageCursor, ProfileStore};
+use domain::{UserId, UserType};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::Deps;
+use crate::edge::{self, Reply};
+use crate::error::ApiError;
+use crate::profiles::view;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Where the next page starts: a user type, and the last profile seen of it (none
+/// when the page ended exactly at the end of the previous type). It is bound to the
+/// filter it was issued for, so it cannot be replayed against another listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    /// The `user_type` filter of the listing, or empty for all types.
+    f: String,
+    t: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    u: Option<String>,
+}
+
+/// A decoded, checked cursor: the type to resume at and where within it.
+struct Resume {
+    user_type: UserType,
+    after: Option<PageCursor>,
+}
+
+fn filter_name(filter: Option<UserType>) -> String {
+    filter.map(|t| t.as_str().to_owned()).unwrap_or_default()
+}
+
+fn encode(filter: Option<UserType>, user_type: UserType, after: Option<&PageCursor>) -> String {
+    let cursor = Cursor {
+        f: filter_name(filter),
+        t: user_type.as_str().to_owned(),
+        c: after.map(|a| a.created_at.clone()),
+        u: after.map(|a| a.user_id.to_string()),
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+fn decode(text: &str, filter: Option<UserType>) -> Result<Resume, ApiError> {
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            "cursor must be a next_cursor value returned by this listing",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if cursor.f != filter_name(filter) {
+        return Err(invalid());
+    }
+    let user_type = UserType::parse(&cursor.t).map_err(|_| invalid())?;
+    if filter.is_some_and(|f| f != user_type) {
+        return Err(invalid());
+    }
+    let after = match (cursor.c, cursor.u) {
+        (Some(created_at), Some(user_id)) => {
+            chrono::DateTime::parse_from_rfc3339(&created_at).map_err(|_| invalid())?;
+            Some(PageCursor {
+                user_type,
+                created_at,
+                user_id: UserId::parse(&user_id).map_err(|_| invalid())?,
+            })
+        }
+        (None, None) => None,
+        _ => return Err(invalid()),
+    };
+    Ok(Resume { user_type, after })
+}
+
+pub async fn list<S: ProfileStore, P, G>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+) -> Result<Reply, ApiError> {
+    let caller = edge::caller(req)?;
+    authorize(&caller, Action::ListProfiles, None)?;
+    let params = edge::query(req, &["user_type", "limit", "cursor"])?;
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+
+    let filter = param("user_type")
+        .map(|v| {
+            UserType::parse(v).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
+        })
+        .transpose()?;
+    let limit = match param("limit") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                )
+            })?,
+    };
+    let types: Vec<UserType> = match filter {
+        Some(t) => vec![t],
+        None => UserType::ALL.to_vec(),
+    };
+    let resume = param("cursor").map(|c| decode(c, filter)).transpose()?;
+    let start = resume
+        .as_ref()
+        .and_then(|r| types.iter().position(|t| *t == r.user_type))
+        .unwrap_or(0);
+    let mut after = resume.and_then(|r| r.after);
+
+    let mut items: Vec<Value> = Vec::new();
+    let mut next_cursor = None;
+    for user_type in types.iter().skip(start) {
+        let remaining = limit - items.len() as u32;
+        if remaining == 0 {
+            next_cursor = Some(encode(filter, *user_type, None));
+            break;
+        }
+        let page = deps
+            .profiles
+            .list(*user_type, remaining, after.take().as_ref())
+            .await?;
+        items.extend(page.profiles.iter().map(|p| view(p, None)));
+        if let Some(next) = page.next {
+            next_cursor = Some(encode(filter, *user_type, Some(&next)));
+            break;
+        }
+    }
+    Ok(Reply::json(
+        200,
+        json!({"items": items, "next_cursor": next_cursor}),
+    ))
+}
+
+pub async fn metrics<S: ProfileStore, P, G>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+) -> Result<Reply, ApiError> {
+    let caller = edge::caller(req)?;
+    authorize(&caller, Action::ReadMetrics, None)?;
+    let counts = deps.profiles.count_by_type().await?;
+    let by_type: serde_json::Map<String, Value> = UserType::ALL
+        .iter()
+        .map(|t| {
+            (
+                t.as_str().to_owned(),
+                json!(counts.get(t).copied().unwrap_or(0)),
+            )
+        })
+        .collect();
+    let total: u64 = counts.values().sum();
+    Ok(Reply::json(
+        200,
+        json!({"total": total, "by_user_type": by_type}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_are_bound_to_their_filter() {
+        let after = PageCursor {
+            user_type: UserType::Doctor,
+            created_at: "2026-11-22T09:30:00.000Z".to_owned(),
+            user_id: UserId::parse("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d").unwrap(),
+        };
+        let text = encode(None, UserType::Doctor, Some(&after));
+        let resume = decode(&text, None).unwrap();
+        assert_eq!(
+            (resume.user_type, resume.after),
+            (UserType::Doctor, Some(after))
+        );
+        assert!(
+            decode(&text, Some(UserType::Doctor)).is_err(),
+            "issued for another filter"
+        );
+    }
+
+    #[test]
+    fn garbage_and_edited_cursors_are_refused() {
+        let forged = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        for bad in [
+            "".to_owned(),
+            "%%%".to_owned(),
+            forged("[]"),
+            forged(r#"{"f":"","t":"Root"}"#),
+            forged(
+                r#"{"f":"","t":"Doctor","c":"yesterday","u":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}"#,
+            ),
+            forged(r#"{"f":"","t":"Doctor","c":"2026-11-22T09:30:00.000Z"}"#),
+            forged(r#"{"f":"","t":"Doctor","x":1}"#),
+            forged(r#"{"f":"","t":"Doctor","c":"2026-11-22T09:30:00.000Z","u":"USER#x"}"#),
+        ] {
+            assert!(decode(&bad, None).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The HTTP edge: what API Gateway hands the function (resource, claims, body,
+//! headers) turned into domain values, and replies turned into responses.
+
+use std::collections::BTreeSet;
+
+use domain::access::Caller;
+use domain::{UserId, UserType};
+use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// Bodies larger than this are refused before parsing.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+fn context(req: &Request) -> Option<&ApiGatewayProxyRequestContext> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => Some(ctx),
+        _ => None,
+    }
+}
+
+/// The API Gateway resource that matched, such as `/users/{id}`.
+pub fn resource(req: &Request) -> String {
+    context(req)
+        .and_then(|c| c.resource_path.clone())
+        .unwrap_or_default()
+}
+
+pub fn request_id(req: &Request) -> Option<String> {
+    context(req).and_then(|c| c.request_id.clone())
+}
+
+fn claims(req: &Request) -> Option<&Map<String, Value>> {
+    context(req)?.authorizer.fields.get("claims")?.as_object()
+}
+
+/// A claim as a string (API Gateway passes every claim as a string).
+pub fn claim<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    claims(req)?.get(name)?.as_str()
+}
+
+pub fn caller_sub(req: &Request) -> Option<String> {
+    claim(req, "sub").map(str::to_owned)
+}
+
+/// `cognito:groups` as API Gateway passes it: a JSON array, or a string such as
+/// `Admin,Doctor` or `[Admin Doctor]`. Names that are not user types are ignored.
+pub fn parse_groups(value: Option<&Value>) -> BTreeSet<UserType> {
+    let names: Vec<String> = match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(text)) => text
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split([',', ' '])
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    names
+        .iter()
+        .filter_map(|n| UserType::parse(n.trim()).ok())
+        .collect()
+}
+
+/// The caller, from the authorizer's claims only: nothing else in the request
+/// (headers, body, query) can claim an identity.
+pub fn caller(req: &Request) -> Result<Caller, ApiError> {
+    let claims = claims(req).ok_or(ApiError::Unauthenticated)?;
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .ok_or(ApiError::Unauthenticated)?;
+    let user_id = UserId::parse(sub).map_err(|_| ApiError::Unauthenticated)?;
+    Ok(Caller {
+        user_id,
+        groups: parse_groups(claims.get("cognito:groups")),
+    })
+}
+
+/// The profile `{id}` names: a user id, or `me` for the caller.
+pub fn target(req: &Request, caller: &Caller) -> Result<UserId, ApiError> {
+    let raw = req
+        .path_parameters_ref()
+        .and_then(|p| p.first("id"))
+        .unwrap_or_default();
+    if raw == "me" {
+        return Ok(caller.user_id.clone());
+    }
+    UserId::parse(raw).map_err(|e| {
+        ApiError::bad_request("invalid_user_id", format!("{{id}} must be `me` or {e}"))
+    })
+}
+
+/// The JSON object a PUT or POST carries.
+pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    if let Some(content_type) = req.headers().get("content-type") {
+        let media_type = content_type
+            .to_str()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body must be a JSON object",
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body must be a JSON object",
+        )),
+        Err(e) => Err(ApiError::bad_request(
+            "invalid_json",
+            format!(
+                "the request body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )),
+    }
+}
+
+/// The versions an `If-Match` header accepts: `None` when absent or `*`.
+pub fn if_match(req: &Request) -> Result<Option<Vec<u64>>, ApiError> {
+    let Some(header) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_if_match",
+            "If-Match must be an ETag returned by this API, such as \"3\"",
+        )
+    };
+    let text = header.to_str().map_err(|_| invalid())?.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.split(',')
+        .map(|tag| {
+            let tag = tag.trim();
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            let tag = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(tag);
+            tag.parse::<u64>().map_err(|_| invalid())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// A query string parameter; any parameter not in `allowed` is refused.
+pub fn query(req: &Request, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let params = req.query_string_parameters_ref();
+    let mut out = Vec::new();
+    if let Some(params) = params {
+        for (name, _) in params.iter() {
+            if !allowed.contains(&name) {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("unknown query parameter; allowed: {}", allowed.join(", ")),
+                ));
+            }
+            let values = params.all(name).unwrap_or_default();
+            if values.len() > 1 {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} may be given once"),
+                ));
+            }
+            if let Some(v) = values.first() {
+                out.push((name.to_owned(), (*v).to_owned()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A response before the common headers are added.
+pub struct Reply {
+    pub status: u16,
+    pub body: Option<Value>,
+    pub headers: Vec<(&'static str, String)>,
+    /// For the log line.
+    pub error_code: Option<&'static str>,
+    pub cause: Option<String>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Self {
+        Reply {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+            error_code: None,
+            cause: None,
+        }
+    }
+
+    pub fn empty(status: u16) -> Self {
+        Reply {
+            status,
+            body: None,
+            headers: Vec::new(),
+            error_code: None,
+            cause: None,
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn into_response(self, cors_origin: Option<&str>) -> Response<Body> {
+        let mut builder = Response::builder()
+            .status(self.status)
+            .header("content-type", "application/json")
+            // Profiles are personal health data: no shared or browser caching.
+            .header("cache-control", "no-store")
+            .header("x-content-type-options", "nosniff");
+        if let Some(origin) = cors_origin {
+            builder = builder
+                .header("access-control-allow-origin", origin)
+                .header("vary", "Origin")
+                .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
+                .header(
+                    "access-control-allow-headers",
+                    "Authorization, Content-Type, If-Match",
+                )
+                .header("access-control-expose-headers", "ETag")
+                .header("access-control-max-age", "600");
+        }
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        let body = match self.body {
+            Some(value) => Body::Text(value.to_string()),
+            None => Body::Empty,
+        };
+        builder.body(body).unwrap_or_else(|_| {
+            let mut fallback = Response::new(Body::Text(r#"{"error":{"code":"internal_error","message":"the response could not be built"}}"#.to_owned()));
+            *fallback.status_mut() = lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn groups_in_every_form_api_gateway_uses() {
+        let both: BTreeSet<_> = [UserType::Admin, UserType::Doctor].into();
+        assert_eq!(parse_groups(Some(&json!("Admin,Doctor"))), both);
+        assert_eq!(parse_groups(Some(&json!("[Admin Doctor]"))), both);
+        assert_eq!(parse_groups(Some(&json!(["Admin", "Doctor"]))), both);
+        assert_eq!(
+            parse_groups(Some(&json!("Patient"))),
+            [UserType::Patient].into()
+        );
+        assert!(parse_groups(Some(&json!("admin,Admins,eu-west-1_x_Google"))).is_empty());
+        assert!(parse_groups(None).is_empty());
+        assert!(parse_groups(Some(&json!(7))).is_empty());
+    }
+}

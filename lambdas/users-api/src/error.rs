@@ -1,0 +1,80 @@
+use domain::access::Denied;
+use domain::ports::PortError;
+
+use crate::edge::Reply;
+
+/// Everything the API can answer instead of success, mapped to a status and a
+/// stable code in one place. `message` is for people; it never quotes stored data.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("the request carries no valid identity")]
+    Unauthenticated,
+    #[error(transparent)]
+    Forbidden(#[from] Denied),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("this resource does not support that method")]
+    MethodNotAllowed,
+    #[error("the profile was changed by someone else; fetch it again and retry with its new ETag")]
+    PreconditionFailed,
+    #[error("the profile kept changing while this update was applied; retry")]
+    Conflict,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("request bodies must be application/json")]
+    UnsupportedMediaType,
+    #[error("a dependency is unavailable; retry shortly")]
+    Unavailable(PortError),
+    #[error("the request could not be completed")]
+    Internal(PortError),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (u16, &'static str) {
+        match self {
+            ApiError::BadRequest { code, .. } => (400, code),
+            ApiError::Unauthenticated => (401, "unauthenticated"),
+            ApiError::Forbidden(_) => (403, "forbidden"),
+            ApiError::NotFound(_) => (404, "not_found"),
+            ApiError::MethodNotAllowed => (405, "method_not_allowed"),
+            ApiError::Conflict => (409, "conflict"),
+            ApiError::PreconditionFailed => (412, "precondition_failed"),
+            ApiError::PayloadTooLarge(_) => (413, "payload_too_large"),
+            ApiError::UnsupportedMediaType => (415, "unsupported_media_type"),
+            ApiError::Unavailable(_) => (503, "service_unavailable"),
+            ApiError::Internal(_) => (500, "internal_error"),
+        }
+    }
+
+    pub fn into_reply(self) -> Reply {
+        let (status, code) = self.status_and_code();
+        let body = serde_json::json!({"error": {"code": code, "message": self.to_string()}});
+        let mut reply = Reply::json(status, body);
+        reply.error_code = Some(code);
+        if let ApiError::Unavailable(cause) | ApiError::Internal(cause) = &self {
+            reply.cause = Some(cause.to_string());
+        }
+        if matches!(self, ApiError::Unavailable(_)) {
+            reply.headers.push(("Retry-After", "2".to_owned()));
+        }
+        reply
+    }
+}
+
+impl From<PortError> for ApiError {
+    fn from(e: PortError) -> Self {
+        match e {
+            PortError::Unavailable(..) => ApiError::Unavailable(e),
+            PortError::Failed(..) => ApiError::Internal(e),
+        }
+    }
+}

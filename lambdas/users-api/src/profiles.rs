@@ -1,0 +1,249 @@
+//! GET and PUT /users/{id}.
+
+use chrono::{DateTime, Utc};
+use domain::access::{Action, Caller, authorize};
+use domain::fields::{DisplayName, Email, PhoneNumber};
+use domain::patch::ProfilePatch;
+use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
+use domain::{Profile, ProfileStatus, UserId, UserType};
+use lambda_http::Request;
+use serde_json::{Value, json};
+
+use crate::Deps;
+use crate::edge::{self, Reply};
+use crate::error::ApiError;
+
+/// Conflicting writers retry this many times before the API answers 409.
+const MAX_WRITE_ATTEMPTS: usize = 5;
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The fields the API returns: an allow-list, so internal attributes never leak.
+pub fn view(profile: &Profile, picture_url: Option<String>) -> Value {
+    let mut body = json!({
+        "user_id": profile.user_id.as_str(),
+        "email": profile.email.as_ref().map(Email::as_str),
+        "name": profile.name.as_ref().map(DisplayName::as_str),
+        "phone_number": profile.phone_number.as_ref().map(PhoneNumber::as_str),
+        "dob": profile.dob.map(|d| d.to_string()),
+        "gender": profile.gender.map(|g| g.as_str()),
+        "blood_group": profile.blood_group.map(|b| b.as_str()),
+        "user_type": profile.user_type.as_str(),
+        "status": profile.status.as_str(),
+        "picture_key": profile.picture_key.as_ref().map(|k| k.as_str()),
+        "created_at": timestamp(profile.created_at),
+        "updated_at": timestamp(profile.updated_at),
+        "version": profile.version,
+    });
+    if let (Some(url), Some(map)) = (picture_url, body.as_object_mut()) {
+        map.insert("picture_url".to_owned(), Value::String(url));
+    }
+    body
+}
+
+fn etag(profile: &Profile) -> String {
+    format!("\"{}\"", profile.version)
+}
+
+async fn reply_with_profile<S, P: PictureStore, G>(
+    deps: &Deps<S, P, G>,
+    profile: &Profile,
+) -> Result<Reply, ApiError> {
+    let picture_url = match &profile.picture_key {
+        Some(key) => Some(
+            deps.pictures
+                .presign_download(key, deps.config.picture_url_ttl)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(Reply::json(200, view(profile, picture_url)).with_header("etag", etag(profile)))
+}
+
+/// The caller's own profile when the PostConfirmation trigger did not write it:
+/// built from the token's claims, with the type the caller's groups already grant.
+fn profile_from_claims(req: &Request, caller: &Caller, now: DateTime<Utc>) -> Profile {
+    let claim = |name| edge::claim(req, name);
+    let held = [UserType::Admin, UserType::Doctor, UserType::Patient]
+        .into_iter()
+        .find(|t| caller.groups.contains(t));
+    Profile {
+        user_id: caller.user_id.clone(),
+        username: claim("cognito:username")
+            .unwrap_or(caller.user_id.as_str())
+            .to_owned(),
+        email: claim("email").and_then(|v| Email::parse(v).ok()),
+        name: claim("name").and_then(|v| DisplayName::parse(v).ok()),
+        phone_number: claim("phone_number").and_then(|v| PhoneNumber::parse(v).ok()),
+        dob: None,
+        gender: None,
+        blood_group: None,
+        user_type: held.unwrap_or(UserType::Patient),
+        status: if held.is_some() {
+            ProfileStatus::Active
+        } else {
+            ProfileStatus::PendingReview
+        },
+        picture_key: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+/// Reads the target profile, creating the caller's own if it is missing.
+async fn load<S: ProfileStore, P, G>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+    caller: &Caller,
+    target: &UserId,
+    now: DateTime<Utc>,
+) -> Result<Profile, ApiError> {
+    if let Some(profile) = deps.profiles.get(target).await? {
+        return Ok(profile);
+    }
+    if target != &caller.user_id {
+        return Err(ApiError::NotFound("no profile with that id"));
+    }
+    let profile = profile_from_claims(req, caller, now);
+    match deps.profiles.create(&profile).await? {
+        Created::Created => {
+            tracing::info!(sub = %caller.user_id, "profile created from token claims");
+            Ok(profile)
+        }
+        // Created concurrently by another request or a late trigger.
+        Created::AlreadyExists => deps.profiles.get(target).await?.ok_or(ApiError::Conflict),
+    }
+}
+
+pub async fn get<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
+    let caller = edge::caller(req)?;
+    let target = edge::target(req, &caller)?;
+    authorize(&caller, Action::ReadProfile, Some(&target))?;
+    let profile = load(deps, req, &caller, &target, now).await?;
+    reply_with_profile(deps, &profile).await
+}
+
+/// A picture may be attached only if it was uploaded under the profile owner's
+/// prefix and S3 holds an allowed type within the size limit.
+async fn check_picture<S, P: PictureStore, G>(
+    deps: &Deps<S, P, G>,
+    patch: &ProfilePatch,
+    owner: &UserId,
+) -> Result<(), ApiError> {
+    let Some(domain::patch::Change::Set(key)) = &patch.picture_key else {
+        return Ok(());
+    };
+    let invalid = |why: &str| ApiError::bad_request("invalid_fields", format!("picture_key {why}"));
+    if key.owner() != owner {
+        return Err(invalid("must be under the profile owner's own prefix"));
+    }
+    let stored = deps
+        .pictures
+        .describe(key)
+        .await?
+        .ok_or_else(|| invalid("does not refer to an uploaded picture"))?;
+    if stored.content_type.as_deref() != Some(key.image_type().content_type()) {
+        return Err(invalid(
+            "refers to an object whose Content-Type does not match its extension",
+        ));
+    }
+    if stored.size == 0 || stored.size > deps.config.max_picture_bytes {
+        return Err(invalid(&format!(
+            "refers to an object that is empty or over {} bytes",
+            deps.config.max_picture_bytes
+        )));
+    }
+    Ok(())
+}
+
+/// Moves Cognito group membership from `before`'s granted group to `after`'s.
+async fn move_group<S, P, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    username: &str,
+    before: Option<UserType>,
+    after: Option<UserType>,
+) -> Result<(), ApiError> {
+    if before == after {
+        return Ok(());
+    }
+    let pool = &deps.config.user_pool_id;
+    if let Some(group) = after {
+        deps.groups.add_to_group(pool, username, group).await?;
+    }
+    if let Some(group) = before {
+        if let Err(e) = deps.groups.remove_from_group(pool, username, group).await {
+            // Undo the add so membership is as it was: both or neither.
+            if let Some(added) = after {
+                let _ = deps.groups.remove_from_group(pool, username, added).await;
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Reply, ApiError> {
+    let caller = edge::caller(req)?;
+    let target = edge::target(req, &caller)?;
+    authorize(&caller, Action::UpdateProfile, Some(&target))?;
+    let body = edge::json_object(req)?;
+    let may_set_user_type = authorize(&caller, Action::ChangeUserType, Some(&target)).is_ok();
+    let patch = ProfilePatch::parse(&body, now.date_naive(), may_set_user_type)
+        .map_err(|rejected| ApiError::bad_request("invalid_fields", rejected.to_string()))?;
+    let expected = edge::if_match(req)?;
+    check_picture(deps, &patch, &target).await?;
+
+    for _ in 0..MAX_WRITE_ATTEMPTS {
+        let current = load(deps, req, &caller, &target, now).await?;
+        if let Some(versions) = &expected {
+            if !versions.contains(&current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+        }
+        let updated = current.patched(&patch, now);
+        move_group(
+            deps,
+            &current.username,
+            current.granted_group(),
+            updated.granted_group(),
+        )
+        .await?;
+        match deps.profiles.update(&current, &updated).await {
+            Ok(()) => {
+                if current.user_type != updated.user_type || current.status != updated.status {
+                    tracing::info!(sub = %target, by = %caller.user_id, user_type = %updated.user_type, "user type changed");
+                }
+                return reply_with_profile(deps, &updated).await;
+            }
+            Err(error) => {
+                // The profile was not written: put group membership back.
+                let _ = move_group(
+                    deps,
+                    &current.username,
+                    updated.granted_group(),
+                    current.granted_group(),
+                )
+                .await;
+                match error {
+                    UpdateError::Conflict if expected.is_some() => {
+                        return Err(ApiError::PreconditionFailed);
+                    }
+                    UpdateError::Conflict => continue,
+                    UpdateError::Port(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    Err(ApiError::Conflict)
+}

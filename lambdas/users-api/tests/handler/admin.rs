@@ -1,0 +1,137 @@
+use std::collections::BTreeSet;
+
+use domain::{ProfileStatus, UserType};
+
+use crate::support::*;
+
+const IDS: [&str; 5] = [
+    "00000000-0000-4000-8000-000000000001",
+    "00000000-0000-4000-8000-000000000002",
+    "00000000-0000-4000-8000-000000000003",
+    "00000000-0000-4000-8000-000000000004",
+    "00000000-0000-4000-8000-000000000005",
+];
+
+fn seeded() -> std::sync::Arc<TestDeps> {
+    let deps = deps();
+    for (i, user) in IDS.iter().enumerate() {
+        let user_type = if i < 3 {
+            UserType::Patient
+        } else {
+            UserType::Doctor
+        };
+        let mut p = profile(user, user_type, ProfileStatus::Active);
+        p.created_at += chrono::Duration::minutes(i as i64);
+        deps.profiles.insert(p);
+    }
+    deps
+}
+
+#[tokio::test]
+async fn admins_page_through_every_profile_exactly_once() {
+    let deps = seeded();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let mut params = vec![("limit", "2")];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.as_str()));
+        }
+        let reply = Call::new("GET", "/users")
+            .by(ROOT, &["Admin"])
+            .query(&params)
+            .send(&deps)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let items = reply.body["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(
+            items
+                .iter()
+                .map(|p| p["user_id"].as_str().unwrap().to_owned()),
+        );
+        match reply.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let unique: BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), IDS.len(), "{seen:?}");
+    assert_eq!(unique, IDS.iter().map(|s| s.to_string()).collect());
+}
+
+#[tokio::test]
+async fn a_user_type_filter_lists_only_that_type() {
+    let deps = seeded();
+    let reply = Call::new("GET", "/users")
+        .by(ROOT, &["Admin"])
+        .query(&[("user_type", "Doctor")])
+        .send(&deps)
+        .await;
+    let types: Vec<_> = reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["user_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Doctor", "Doctor"]);
+    assert!(reply.body["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn bad_listing_parameters_are_400() {
+    let deps = seeded();
+    let page = Call::new("GET", "/users")
+        .by(ROOT, &["Admin"])
+        .query(&[("limit", "1")])
+        .send(&deps)
+        .await;
+    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+    for params in [
+        vec![("limit", "0")],
+        vec![("limit", "101")],
+        vec![("limit", "ten")],
+        vec![("user_type", "admin")],
+        vec![("cursor", "garbage")],
+        vec![("cursor", cursor.as_str()), ("user_type", "Doctor")],
+        vec![("sort", "email")],
+    ] {
+        let reply = Call::new("GET", "/users")
+            .by(ROOT, &["Admin"])
+            .query(&params)
+            .send(&deps)
+            .await;
+        assert_eq!(reply.status, 400, "{params:?}");
+    }
+}
+
+#[tokio::test]
+async fn listing_and_metrics_are_for_admins_only() {
+    let deps = seeded();
+    for groups in [
+        &["Patient"][..],
+        &["Doctor"][..],
+        &["Patient", "Doctor"][..],
+        &[][..],
+    ] {
+        for resource in ["/users", "/admin/metrics"] {
+            let reply = Call::new("GET", resource).by(ADA, groups).send(&deps).await;
+            assert_eq!(reply.status, 403, "{groups:?} {resource}");
+            assert!(reply.body.get("items").is_none() && reply.body.get("total").is_none());
+        }
+    }
+}
+
+#[tokio::test]
+async fn metrics_report_the_counters() {
+    let deps = seeded();
+    let reply = Call::new("GET", "/admin/metrics")
+        .by(ROOT, &["Admin"])
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body,
+        serde_json::json!({"total": 5, "by_user_type": {"Patient": 3, "Doctor": 2, "Admin": 0}})
+    );
+}

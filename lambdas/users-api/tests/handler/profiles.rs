@@ -1,0 +1,271 @@
+use domain::fields::PictureKey;
+use domain::{ProfileStatus, UserType};
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn health_answers_without_identity() {
+    let deps = deps();
+    let reply = Call::new("GET", "/health").anonymous().send(&deps).await;
+    assert_eq!(
+        (reply.status, reply.body.clone()),
+        (200, json!({"status": "ok"}))
+    );
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn owner_reads_own_profile_with_etag_and_allow_listed_fields() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
+
+    for id in ["me", ADA] {
+        let reply = Call::new("GET", "/users/{id}")
+            .id(id)
+            .by(ADA, &["Patient"])
+            .send(&deps)
+            .await;
+
+        assert_eq!(reply.status, 200, "{id}");
+        assert_eq!(reply.header("etag"), Some("\"1\""));
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        assert_eq!(reply.body["user_id"], ADA);
+        assert_eq!(reply.body["blood_group"], "A+");
+        let mut fields: Vec<_> = reply.body.as_object().unwrap().keys().cloned().collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "blood_group",
+                "created_at",
+                "dob",
+                "email",
+                "gender",
+                "name",
+                "phone_number",
+                "picture_key",
+                "status",
+                "updated_at",
+                "user_id",
+                "user_type",
+                "version"
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_picture_is_returned_as_a_presigned_url() {
+    let deps = deps();
+    let mut stored = profile(ADA, UserType::Patient, ProfileStatus::Active);
+    let key = format!("profile-pictures/{ADA}/11111111-2222-4333-8444-555555555555.png");
+    stored.picture_key = Some(PictureKey::parse(&key).unwrap());
+    deps.profiles.insert(stored);
+
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &["Patient"])
+        .send(&deps)
+        .await;
+
+    assert_eq!(reply.body["picture_key"], key.as_str());
+    assert!(reply.body["picture_url"].as_str().unwrap().contains(&key));
+}
+
+#[tokio::test]
+async fn others_are_refused_without_learning_whether_the_profile_exists() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(BO, UserType::Doctor, ProfileStatus::Active));
+    for (caller, groups) in [
+        (ADA, &["Patient"][..]),
+        (ADA, &["Doctor"][..]),
+        (ADA, &[][..]),
+    ] {
+        for target in [BO, CY] {
+            let reply = Call::new("GET", "/users/{id}")
+                .id(target)
+                .by(caller, groups)
+                .send(&deps)
+                .await;
+            assert_eq!(
+                (reply.status, reply.error_code()),
+                (403, "forbidden"),
+                "{groups:?} -> {target}"
+            );
+            assert!(reply.body.get("user_id").is_none());
+        }
+    }
+}
+
+#[tokio::test]
+async fn admins_read_anyone_and_get_404_for_no_one() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(BO, UserType::Doctor, ProfileStatus::Active));
+
+    let found = Call::new("GET", "/users/{id}")
+        .id(BO)
+        .by(ROOT, &["Admin"])
+        .send(&deps)
+        .await;
+    let missing = Call::new("GET", "/users/{id}")
+        .id(CY)
+        .by(ROOT, &["Admin"])
+        .send(&deps)
+        .await;
+
+    assert_eq!(
+        (found.status, found.body["user_id"].as_str()),
+        (200, Some(BO))
+    );
+    assert_eq!((missing.status, missing.error_code()), (404, "not_found"));
+    assert!(
+        deps.profiles.stored(&id(CY)).is_none(),
+        "an admin read creates nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_own_profile_is_created_from_the_token() {
+    let deps = deps();
+
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &["Patient"])
+        .send(&deps)
+        .await;
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["email"], "ada.patient@example.com");
+    assert_eq!(reply.body["name"], "Ada Patient");
+    assert_eq!(
+        (
+            reply.body["user_type"].as_str(),
+            reply.body["status"].as_str()
+        ),
+        (Some("Patient"), Some("active"))
+    );
+    assert_eq!(deps.profiles.counters().get(&UserType::Patient), Some(&1));
+}
+
+#[tokio::test]
+async fn a_profile_created_from_the_token_takes_no_type_from_attributes() {
+    let deps = deps();
+    let call = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &[])
+        .claim("custom:user_type", "Admin");
+
+    let reply = call.send(&deps).await;
+
+    assert_eq!(
+        (
+            reply.body["user_type"].as_str(),
+            reply.body["status"].as_str()
+        ),
+        (Some("Patient"), Some("pending_review"))
+    );
+}
+
+#[tokio::test]
+async fn malformed_ids_are_400_and_unknown_routes_404_or_405() {
+    let deps = deps();
+    for bad in [
+        &ADA.to_uppercase()[..],
+        "..",
+        "me%2F..",
+        "ME",
+        "%2e%2e%2fadmin",
+        "5f3c0e2a9b1d4c7e8a6f2d4b6c8e0a13",
+    ] {
+        let reply = Call::new("GET", "/users/{id}")
+            .id(bad)
+            .by(ADA, &["Admin"])
+            .send(&deps)
+            .await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (400, "invalid_user_id"),
+            "{bad}"
+        );
+    }
+    let unknown = Call::new("GET", "/users/{id}/secrets")
+        .id(ADA)
+        .by(ADA, &[])
+        .send(&deps)
+        .await;
+    assert_eq!(unknown.status, 404);
+    let wrong_method = Call::new("DELETE", "/users/{id}")
+        .id(ADA)
+        .by(ADA, &[])
+        .send(&deps)
+        .await;
+    assert_eq!(wrong_method.status, 405);
+}
+
+#[tokio::test]
+async fn requests_without_claims_are_401() {
+    let deps = deps();
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .anonymous()
+        .send(&deps)
+        .await;
+    assert_eq!((reply.status, reply.error_code()), (401, "unauthenticated"));
+}
+
+#[tokio::test]
+async fn identity_comes_from_claims_only() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(BO, UserType::Doctor, ProfileStatus::Active));
+    let reply = Call::new("GET", "/users/{id}")
+        .id(BO)
+        .by(ADA, &["Patient"])
+        .header("X-Cognito-Groups", "Admin")
+        .header("X-Amz-Sub", BO)
+        .query(&[("sub", BO)])
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 403);
+}
+
+#[tokio::test]
+async fn store_outages_are_503_with_a_retry_hint() {
+    let deps = deps();
+    deps.profiles.set_down(true);
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &["Patient"])
+        .send(&deps)
+        .await;
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (503, "service_unavailable")
+    );
+    assert_eq!(reply.header("retry-after"), Some("2"));
+}
+
+#[tokio::test]
+async fn cors_preflight_and_headers_follow_configuration() {
+    let deps = deps();
+    let reply = Call::new("OPTIONS", "/users/{id}")
+        .id("me")
+        .anonymous()
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 204);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert!(
+        reply
+            .header("access-control-allow-headers")
+            .unwrap()
+            .contains("If-Match")
+    );
+}
