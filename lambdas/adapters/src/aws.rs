@@ -42,6 +42,11 @@ impl Timeouts {
 /// Region, credentials and endpoint come from the environment as usual
 /// (`AWS_REGION`, Lambda's credentials, `AWS_ENDPOINT_URL` for the local stack).
 pub async fn sdk_config(timeouts: Timeouts) -> SdkConfig {
+    config_loader(timeouts).load().await
+}
+
+/// The loader `sdk_config` uses, for callers (tests) that override the endpoint or credentials.
+pub fn config_loader(timeouts: Timeouts) -> aws_config::ConfigLoader {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
@@ -55,8 +60,6 @@ pub async fn sdk_config(timeouts: Timeouts) -> SdkConfig {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
-        .load()
-        .await
 }
 
 /// Maps an SDK error to a port error carrying only its code: SDK messages may quote

@@ -1,3 +1,7 @@
-//! Helpers shared by the workspace's tests.
+//! Helpers shared by the workspace's tests. Test code: failing loudly is the point,
+//! so panics with a clear message are how it reports a broken environment.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod emulator;
+pub mod http;
 pub mod logs;

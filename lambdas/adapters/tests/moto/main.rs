@@ -1,0 +1,233 @@
+//! The DynamoDB, Cognito and S3 adapters against moto on 127.0.0.1; every test
+//! uses its own table, pool or bucket.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use adapters::aws::Timeouts;
+use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
+use chrono::{TimeZone, Utc};
+use domain::fields::{BloodGroup, DateOfBirth, Email, PictureKey};
+use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
+use domain::{Profile, ProfileStatus, UserId, UserType};
+use test_support::emulator::{self, moto};
+
+fn profile(n: u32, user_type: UserType) -> Profile {
+    let created =
+        Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap() + chrono::Duration::seconds(n.into());
+    Profile {
+        user_id: UserId::parse(&format!("00000000-0000-4000-8000-{n:012}")).unwrap(),
+        username: format!("user-{n}"),
+        email: Some(Email::parse("someone@example.com").unwrap()),
+        name: None,
+        phone_number: None,
+        dob: Some(DateOfBirth::parse("1991-03-04", created.date_naive()).unwrap()),
+        gender: None,
+        blood_group: Some(BloodGroup::BNeg),
+        user_type,
+        status: ProfileStatus::Active,
+        picture_key: None,
+        created_at: created,
+        updated_at: created,
+        version: 1,
+    }
+}
+
+async fn store() -> DynamoProfiles {
+    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let table = emulator::create_profile_table(&sdk).await;
+    DynamoProfiles::new(&sdk, table)
+}
+
+#[tokio::test]
+async fn create_is_conditional_and_counts_once() {
+    let store = store().await;
+    let p = profile(1, UserType::Patient);
+
+    assert_eq!(store.create(&p).await.unwrap(), Created::Created);
+    assert_eq!(store.create(&p).await.unwrap(), Created::AlreadyExists);
+
+    assert_eq!(store.get(&p.user_id).await.unwrap(), Some(p));
+    assert_eq!(
+        store.count_by_type().await.unwrap().get(&UserType::Patient),
+        Some(&1)
+    );
+}
+
+#[tokio::test]
+async fn updates_are_conditional_on_the_version_and_move_counters() {
+    let store = store().await;
+    let v1 = profile(2, UserType::Patient);
+    store.create(&v1).await.unwrap();
+    let mut v2 = v1.clone();
+    v2.version = 2;
+    v2.user_type = UserType::Doctor;
+
+    store.update(&v1, &v2).await.unwrap();
+    let stale = store.update(&v1, &v2).await;
+
+    assert_eq!(stale, Err(UpdateError::Conflict));
+    assert_eq!(store.get(&v1.user_id).await.unwrap().unwrap().version, 2);
+    let counts = store.count_by_type().await.unwrap();
+    assert_eq!(
+        (counts[&UserType::Patient], counts[&UserType::Doctor]),
+        (0, 1)
+    );
+}
+
+#[tokio::test]
+async fn of_parallel_writers_on_one_version_exactly_one_wins() {
+    let store = Arc::new(store().await);
+    let v1 = profile(3, UserType::Patient);
+    store.create(&v1).await.unwrap();
+
+    let writers: Vec<_> = (0..12)
+        .map(|i| {
+            let (store, v1) = (store.clone(), v1.clone());
+            tokio::spawn(async move {
+                let mut next = v1.clone();
+                next.version = 2;
+                next.username = format!("writer-{i}");
+                store.update(&v1, &next).await.map(|()| next.username)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for w in writers {
+        match w.await.unwrap() {
+            Ok(name) => winners.push(name),
+            Err(e) => assert_eq!(e, UpdateError::Conflict),
+        }
+    }
+
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(
+        store.get(&v1.user_id).await.unwrap().unwrap().username,
+        winners[0]
+    );
+}
+
+#[tokio::test]
+async fn listing_pages_through_one_type_in_creation_order() {
+    let store = store().await;
+    for n in 10..17 {
+        store
+            .create(&profile(
+                n,
+                if n % 2 == 0 {
+                    UserType::Patient
+                } else {
+                    UserType::Doctor
+                },
+            ))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list(UserType::Patient, 2, after.as_ref())
+            .await
+            .unwrap();
+        assert!(page.profiles.len() <= 2);
+        seen.extend(page.profiles.iter().map(|p| p.username.clone()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["user-10", "user-12", "user-14", "user-16"]);
+}
+
+#[tokio::test]
+async fn an_unreachable_table_is_an_unavailable_error() {
+    let sdk = emulator::sdk_config(
+        &format!("http://127.0.0.1:{}", emulator::free_port()),
+        Timeouts::COGNITO_TRIGGER,
+    )
+    .await;
+    let store = DynamoProfiles::new(&sdk, "nowhere");
+    let err = store
+        .get(&profile(1, UserType::Patient).user_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, domain::ports::PortError::Unavailable(..)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn group_membership_is_idempotent() {
+    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let pool = emulator::create_user_pool(&sdk, &["Patient", "Doctor", "Admin"]).await;
+    emulator::create_user(&sdk, &pool, "someone").await;
+    let groups = CognitoGroups::new(&sdk);
+
+    groups
+        .add_to_group(&pool, "someone", UserType::Doctor)
+        .await
+        .unwrap();
+    groups
+        .add_to_group(&pool, "someone", UserType::Doctor)
+        .await
+        .unwrap();
+    groups
+        .add_to_group(&pool, "someone", UserType::Patient)
+        .await
+        .unwrap();
+    groups
+        .remove_from_group(&pool, "someone", UserType::Patient)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        emulator::groups_of(&sdk, &pool, "someone").await,
+        ["Doctor"]
+    );
+    let missing = groups.add_to_group(&pool, "nobody", UserType::Doctor).await;
+    assert!(missing.is_err());
+}
+
+#[tokio::test]
+async fn described_pictures_report_type_and_size() {
+    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let bucket = emulator::create_bucket(&sdk).await;
+    let pictures = S3Pictures::new(&sdk, &bucket, true);
+    let owner = UserId::parse("00000000-0000-4000-8000-000000000001").unwrap();
+    let key = PictureKey::mint(
+        &owner,
+        domain::fields::ImageType::Png,
+        "11111111-2222-4333-8444-555555555555",
+    )
+    .unwrap();
+
+    assert_eq!(pictures.describe(&key).await.unwrap(), None);
+
+    let upload = pictures
+        .presign_upload(&key, 4, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    let headers: Vec<(&str, &str)> = upload
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let names: BTreeSet<String> = headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
+    assert!(
+        names.contains("content-type") && names.contains("content-length"),
+        "{names:?}"
+    );
+    let (status, body) = test_support::http::send("PUT", &upload.url, &headers, b"\x89PNG").await;
+    assert_eq!(status, 200, "{body}");
+
+    let stored = pictures.describe(&key).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.content_type.as_deref(), stored.size),
+        (Some("image/png"), 4)
+    );
+}
