@@ -1,10 +1,10 @@
 # HealthTech signup & profile platform: every workflow lives here. `just` lists them.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
-set dotenv-load := false
 
 venv := justfile_directory() / ".venv"
-export PATH := venv / "bin" + ":" + env_var("PATH")
+tools := justfile_directory() / ".tools"
+export PATH := venv / "bin" + ":" + tools / "bin" + ":" + env_var("PATH")
 
 import 'terraform/terraform.just'
 
@@ -12,13 +12,40 @@ import 'terraform/terraform.just'
 default:
     @just --list --unsorted
 
-# Install the project-local tools (Python venv with moto, cargo-lambda, zig, just).
+# Install project-local tools: .venv (moto, cargo-lambda, zig, just) and .tools (s3s-fs, an S3 server that checks signatures).
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
     stamp="{{venv}}/.requirements.sha256"
     want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
-    python3 -m venv "{{venv}}"
-    "{{venv}}/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
-    echo "$want" > "$stamp"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        python3 -m venv "{{venv}}"
+        "{{venv}}/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
+        echo "$want" > "$stamp"
+    fi
+    if [ ! -x "{{tools}}/bin/s3s-fs" ]; then
+        CARGO_TARGET_DIR=target/tools cargo install --quiet --locked s3s-fs --version 0.14.1 --features binary --root "{{tools}}"
+    fi
+
+# Build the workspace (debug).
+build:
+    cargo build --workspace --all-targets
+
+# Build every Lambda for Lambda's Linux (cargo-lambda + zig) into deployment/<function>.zip and deployment/manifest.json.
+package: setup
+    python3 tools/package.py
+
+# Check formatting and lints (warnings are errors).
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Run the Rust tests: domain, handlers from event fixtures, adapters and triggers against moto and s3s-fs.
+test-rust: setup
+    cargo test --workspace --locked
+
+# Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto), then the Rust tests.
+test: setup lint package test-terraform test-rust
+
+# What CI runs.
+ci: test

@@ -58,6 +58,7 @@ pub fn authorize(caller: &Caller, action: Action, target: Option<&UserId>) -> Re
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

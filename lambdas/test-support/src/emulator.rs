@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use adapters::aws::{Timeouts, config_loader};
-use aws_config::{Region, SdkConfig};
+use aws_config::Region;
+pub use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
 use aws_sdk_dynamodb::config::Credentials;
@@ -115,6 +116,33 @@ pub fn moto() -> &'static Server {
     })
 }
 
+/// s3s-fs, an S3 server that verifies SigV4 (moto accepts any signature), storing
+/// under a fresh temporary folder; it accepts the credentials `sdk_config` uses.
+pub fn signature_checking_s3() -> &'static Server {
+    static S3: OnceLock<Server> = OnceLock::new();
+    S3.get_or_init(|| {
+        let program = project_tool("S3S_FS", &[".tools/bin/s3s-fs"]);
+        let root = std::env::temp_dir().join(unique("s3s-fs"));
+        std::fs::create_dir_all(&root).unwrap();
+        let port = free_port();
+        let args = [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--access-key",
+            "testing",
+            "--secret-key",
+            "testing",
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([root.display().to_string()])
+        .collect::<Vec<_>>();
+        Server::spawn_watched(&program, &args, port, "s3s-fs")
+    })
+}
+
 /// SDK configuration for `endpoint` with dummy credentials and the given limits.
 pub async fn sdk_config(endpoint: &str, timeouts: Timeouts) -> SdkConfig {
     config_loader(timeouts)
@@ -180,8 +208,7 @@ pub async fn create_profile_table(sdk: &SdkConfig) -> String {
 
 /// A user pool with the three groups; returns its id.
 pub async fn create_user_pool(sdk: &SdkConfig, with_groups: &[&str]) -> String {
-    let client = cognito::Client::new(sdk);
-    let pool = client
+    let pool = cognito::Client::new(sdk)
         .create_user_pool()
         .pool_name(unique("pool"))
         .send()
@@ -189,15 +216,19 @@ pub async fn create_user_pool(sdk: &SdkConfig, with_groups: &[&str]) -> String {
         .unwrap();
     let id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
     for group in with_groups {
-        client
-            .create_group()
-            .user_pool_id(&id)
-            .group_name(*group)
-            .send()
-            .await
-            .unwrap();
+        create_group(sdk, &id, group).await;
     }
     id
+}
+
+pub async fn create_group(sdk: &SdkConfig, pool: &str, name: &str) {
+    cognito::Client::new(sdk)
+        .create_group()
+        .user_pool_id(pool)
+        .group_name(name)
+        .send()
+        .await
+        .unwrap();
 }
 
 pub async fn create_user(sdk: &SdkConfig, pool: &str, username: &str) {

@@ -174,6 +174,7 @@ pub async fn metrics<S: ProfileStore, P, G>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

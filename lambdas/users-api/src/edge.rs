@@ -140,7 +140,8 @@ pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-/// The versions an `If-Match` header accepts: `None` when absent or `*`.
+/// The versions an `If-Match` header accepts: `None` when absent or `*`. If-Match
+/// compares strongly, so a weak tag (`W/"3"`) matches no version.
 pub fn if_match(req: &Request) -> Result<Option<Vec<u64>>, ApiError> {
     let Some(header) = req.headers().get("if-match") else {
         return Ok(None);
@@ -155,18 +156,21 @@ pub fn if_match(req: &Request) -> Result<Option<Vec<u64>>, ApiError> {
     if text == "*" {
         return Ok(None);
     }
-    text.split(',')
-        .map(|tag| {
-            let tag = tag.trim();
-            let tag = tag.strip_prefix("W/").unwrap_or(tag);
-            let tag = tag
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .unwrap_or(tag);
-            tag.parse::<u64>().map_err(|_| invalid())
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    let mut versions = Vec::new();
+    for tag in text.split(',').map(str::trim) {
+        if tag.starts_with("W/") {
+            continue;
+        }
+        let digits = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(tag);
+        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        versions.push(digits.parse::<u64>().map_err(|_| invalid())?);
+    }
+    Ok(Some(versions))
 }
 
 /// A query string parameter; any parameter not in `allowed` is refused.
@@ -233,9 +237,11 @@ impl Reply {
     }
 
     pub fn into_response(self, cors_origin: Option<&str>) -> Response<Body> {
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header("content-type", "application/json")
+        let mut builder = Response::builder().status(self.status);
+        if self.body.is_some() {
+            builder = builder.header("content-type", "application/json");
+        }
+        builder = builder
             // Profiles are personal health data: no shared or browser caching.
             .header("cache-control", "no-store")
             .header("x-content-type-options", "nosniff");
@@ -248,7 +254,7 @@ impl Reply {
                     "access-control-allow-headers",
                     "Authorization, Content-Type, If-Match",
                 )
-                .header("access-control-expose-headers", "ETag")
+                .header("access-control-expose-headers", "ETag, Retry-After")
                 .header("access-control-max-age", "600");
         }
         for (name, value) in self.headers {
@@ -267,6 +273,7 @@ impl Reply {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -177,14 +177,14 @@ async fn move_group<S, P, G: GroupDirectory>(
     if let Some(group) = after {
         deps.groups.add_to_group(pool, username, group).await?;
     }
-    if let Some(group) = before {
-        if let Err(e) = deps.groups.remove_from_group(pool, username, group).await {
-            // Undo the add so membership is as it was: both or neither.
-            if let Some(added) = after {
-                let _ = deps.groups.remove_from_group(pool, username, added).await;
-            }
-            return Err(e.into());
+    if let Some(group) = before
+        && let Err(e) = deps.groups.remove_from_group(pool, username, group).await
+    {
+        // Undo the add so membership is as it was: both or neither.
+        if let Some(added) = after {
+            let _ = deps.groups.remove_from_group(pool, username, added).await;
         }
+        return Err(e.into());
     }
     Ok(())
 }
@@ -206,10 +206,10 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
 
     for _ in 0..MAX_WRITE_ATTEMPTS {
         let current = load(deps, req, &caller, &target, now).await?;
-        if let Some(versions) = &expected {
-            if !versions.contains(&current.version) {
-                return Err(ApiError::PreconditionFailed);
-            }
+        if let Some(versions) = &expected
+            && !versions.contains(&current.version)
+        {
+            return Err(ApiError::PreconditionFailed);
         }
         let updated = current.patched(&patch, now);
         move_group(

@@ -1,5 +1,8 @@
 //! The PostConfirmation handler driven by Cognito event JSON, against in-memory ports.
 
+// Tests assert by unwrapping and panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use test_support::logs;
 
 use chrono::{TimeZone, Utc};

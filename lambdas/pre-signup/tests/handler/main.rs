@@ -1,5 +1,8 @@
 //! The PreSignUp handler driven by Cognito event JSON.
 
+// Tests assert by unwrapping and panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::NaiveDate;
 use pre_signup::{PreSignUpError, handle};
 use serde_json::{Value, json};

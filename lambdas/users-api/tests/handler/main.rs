@@ -1,5 +1,8 @@
 //! The users API driven by API Gateway REST events, against in-memory ports.
 
+// Tests assert by unwrapping and panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod admin;
 mod hardening;
 mod pictures;

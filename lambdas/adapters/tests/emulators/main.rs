@@ -1,5 +1,11 @@
-//! The DynamoDB, Cognito and S3 adapters against moto on 127.0.0.1; every test
-//! uses its own table, pool or bucket.
+//! The DynamoDB, Cognito and S3 adapters against moto on 127.0.0.1 (every test uses
+//! its own table, pool or bucket), and the presigner against an S3 server that checks
+//! signatures.
+
+// Tests assert by unwrapping and panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod presign;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,0 +1,131 @@
+# One Rust Lambda function built by `just package`: its role, least-privilege inline policy,
+# log group, and error/throttle alarms. The zip, its hash and the architecture come from
+# the deployment manifest, so Terraform never rebuilds or re-hashes anything.
+
+locals {
+  manifest = jsondecode(file("${var.artifacts_dir}/manifest.json"))
+  package  = local.manifest.functions[var.artifact]
+
+  base_statements = [
+    {
+      Sid      = "WriteOwnLogs"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+    },
+    {
+      # X-Ray has no resource-level permissions: these two write-only actions take "*".
+      Sid      = "WriteTraces"
+      Effect   = "Allow"
+      Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      Resource = ["*"]
+    },
+  ]
+
+  policy_json = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(local.base_statements, [
+      for s in var.policy_statements : {
+        Sid      = s.sid
+        Effect   = "Allow"
+        Action   = s.actions
+        Resource = s.resources
+      }
+    ])
+  })
+
+  alarms = {
+    errors    = "Errors"
+    throttles = "Throttles"
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name_prefix = "${substr(var.function_name, 0, 37)}-"
+  description = "Execution role of ${var.function_name}"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "least-privilege"
+  role   = aws_iam_role.this.id
+  policy = local.policy_json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158:Logs carry no health data by design (no PII is logged); CloudWatch Logs encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:Invoked synchronously only (Cognito triggers, API Gateway proxy); a dead-letter queue applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (DynamoDB, S3, Cognito); a VPC would add NAT cost and cold-start latency with no resource to reach.
+  #checkov:skip=CKV_AWS_173:Environment variables hold resource names and limits only, no secrets; Lambda encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_272:Artifacts are built and hashed by `just package` and pinned by source_code_hash; code signing needs an AWS Signer profile this project does not run.
+  function_name                  = var.function_name
+  description                    = var.description
+  role                           = aws_iam_role.this.arn
+  runtime                        = "provided.al2023"
+  handler                        = "bootstrap"
+  architectures                  = [local.manifest.architecture]
+  filename                       = "${var.artifacts_dir}/${local.package.zip}"
+  source_code_hash               = local.package.sha256_base64
+  memory_size                    = var.memory_size_mb
+  timeout                        = var.timeout_seconds
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.this.name
+    application_log_level = var.log_level
+    system_log_level      = "WARN"
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The role must be able to write logs and traces before the first invocation.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.function_name}-${each.key}"
+  alarm_description   = "${each.value} of Lambda function ${var.function_name}"
+  namespace           = "AWS/Lambda"
+  metric_name         = each.value
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}

@@ -1,0 +1,280 @@
+# REST API whose resources, methods, integrations and redeployment hash are all derived
+# from one route map. Every route proxies to one Lambda function; authorized routes use a
+# Cognito user-pool authorizer on the ID token in the Authorization header.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  routes = {
+    for key, route in var.routes : key => {
+      authorized = route.authorized
+      method     = split(" ", key)[0]
+      # "/users/{id}" -> "users/{id}"; "" is the root resource.
+      path = trimprefix(split(" ", key)[1], "/")
+    }
+  }
+
+  # Every resource the routes need, i.e. every prefix of every route path, keyed by path.
+  resource_paths = distinct(flatten([
+    for route in values(local.routes) : [
+      for depth in range(1, length(split("/", route.path)) + 1) : join("/", slice(split("/", route.path), 0, depth))
+    ] if route.path != ""
+  ]))
+
+  resources = {
+    for path in local.resource_paths : path => {
+      depth     = length(split("/", path))
+      parent    = join("/", slice(split("/", path), 0, length(split("/", path)) - 1))
+      path_part = element(split("/", path), length(split("/", path)) - 1)
+    }
+  }
+
+  resource_ids = merge(
+    { "" = aws_api_gateway_rest_api.this.root_resource_id },
+    { for path, r in aws_api_gateway_resource.level1 : path => r.id },
+    { for path, r in aws_api_gateway_resource.level2 : path => r.id },
+    { for path, r in aws_api_gateway_resource.level3 : path => r.id },
+  )
+
+  log_group_arn_pattern = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = var.name
+  description = var.description
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = var.tags
+
+  # If the API must be replaced, the new one exists before the old one goes.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# A resource's parent must exist first and Terraform forbids a resource referring to
+# itself, so the tree is built one depth at a time (routes are validated to depth 3).
+resource "aws_api_gateway_resource" "level1" {
+  for_each = { for path, r in local.resources : path => r if r.depth == 1 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = each.value.path_part
+}
+
+resource "aws_api_gateway_resource" "level2" {
+  for_each = { for path, r in local.resources : path => r if r.depth == 2 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.level1[each.value.parent].id
+  path_part   = each.value.path_part
+}
+
+resource "aws_api_gateway_resource" "level3" {
+  for_each = { for path, r in local.resources : path => r if r.depth == 3 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.level2[each.value.parent].id
+  path_part   = each.value.path_part
+}
+
+resource "aws_api_gateway_authorizer" "this" {
+  name            = "${var.name}-cognito"
+  rest_api_id     = aws_api_gateway_rest_api.this.id
+  type            = "COGNITO_USER_POOLS"
+  provider_arns   = [var.user_pool_arn]
+  identity_source = "method.request.header.Authorization"
+}
+
+resource "aws_api_gateway_method" "this" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy routes carry no declared parameters or models; the function validates every request body and parameter itself.
+  for_each = local.routes
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  resource_id   = local.resource_ids[each.value.path]
+  http_method   = each.value.method
+  authorization = each.value.authorized ? "COGNITO_USER_POOLS" : "NONE"
+  authorizer_id = each.value.authorized ? aws_api_gateway_authorizer.this.id : null
+}
+
+resource "aws_api_gateway_integration" "this" {
+  for_each = local.routes
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_method.this[each.key].resource_id
+  http_method             = aws_api_gateway_method.this[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "this" {
+  statement_id  = "AllowApiGateway-${var.stage_name}"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  # Any method and path of this API's stage; ARN wildcards span the path's slashes.
+  source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/*/*"
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+
+  # A deployment is a snapshot: redeploy whenever the route map or its targets change.
+  triggers = {
+    redeployment = sha1(jsonencode([var.routes, var.function_invoke_arn, var.user_pool_arn]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [aws_api_gateway_method.this, aws_api_gateway_integration.this]
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_158:Access logs hold request metadata only (no bodies, no tokens); CloudWatch Logs encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
+  name              = "/aws/apigateway/${var.name}/access"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+# API Gateway would create this group itself, without retention; owning it sets retention.
+resource "aws_cloudwatch_log_group" "execution" {
+  #checkov:skip=CKV_AWS_158:Execution logs are at ERROR level without request or response data; CloudWatch Logs encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+# API Gateway's account-level CloudWatch Logs role, set below for this account and region.
+resource "aws_iam_role" "this" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  name_prefix = "apigateway-cloudwatch-"
+  description = "Lets API Gateway write access and execution logs in ${data.aws_region.current.name}"
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  name = "write-logs"
+  role = aws_iam_role.this[0].id
+
+  # The account-level role serves every API in the region, so it is scoped to this
+  # account's log groups in this region rather than to this API's two groups.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid    = "WriteApiGatewayLogs"
+      Effect = "Allow"
+      Action = [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+      ]
+      Resource = [local.log_group_arn_pattern]
+    }]
+  })
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.this[0].arn
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:Responses are per-user profile data and must not be cached.
+  #checkov:skip=CKV2_AWS_51:The backend is a Lambda proxy integration, not an HTTP endpoint that could verify a client certificate.
+  #checkov:skip=CKV2_AWS_29:A regional WAF web ACL is an account-level, paid choice left to ops (attach it to the stage ARN); stage throttling bounds abuse.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    # Request metadata only: never bodies, headers or tokens.
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationStatus  = "$context.integrationStatus"
+      errorMessage       = "$context.error.message"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      sub                = "$context.authorizer.claims.sub"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  tags = var.tags
+
+  # Logging needs the account-level CloudWatch role and the execution log group in place.
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+}
+
+resource "aws_api_gateway_method_settings" "this" {
+  #checkov:skip=CKV_AWS_225:Responses are per-user profile data and must not be cached.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
+    caching_enabled        = false
+    cache_data_encrypted   = true
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  alarm_name          = "${var.name}-5xx"
+  alarm_description   = "5xx responses of REST API ${var.name} stage ${var.stage_name}"
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}

@@ -1,0 +1,51 @@
+output "id" {
+  description = "ID of the REST API."
+  value       = aws_api_gateway_rest_api.this.id
+}
+
+output "execution_arn" {
+  description = "Execution ARN of the REST API."
+  value       = aws_api_gateway_rest_api.this.execution_arn
+}
+
+output "stage_name" {
+  description = "Name of the deployed stage."
+  value       = aws_api_gateway_stage.this.stage_name
+}
+
+output "invoke_url" {
+  description = "Base URL of the stage (routes are appended to it)."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+
+output "authorizer_id" {
+  description = "ID of the Cognito user-pool authorizer."
+  value       = aws_api_gateway_authorizer.this.id
+}
+
+output "methods" {
+  description = "Every route as deployed: its authorization type, authorizer and integration."
+  value = {
+    for key, m in aws_api_gateway_method.this : key => {
+      authorization    = m.authorization
+      authorizer_id    = m.authorizer_id
+      integration_type = aws_api_gateway_integration.this[key].type
+      integration_uri  = aws_api_gateway_integration.this[key].uri
+    }
+  }
+}
+
+output "resource_paths" {
+  description = "Path of every API resource created for the routes."
+  value       = sort(local.resource_paths)
+}
+
+output "invoke_permission_source_arn" {
+  description = "Source ARN the Lambda invoke permission for API Gateway is scoped to."
+  value       = aws_lambda_permission.this.source_arn
+}
+
+output "access_log_group_name" {
+  description = "CloudWatch log group receiving the stage's access logs."
+  value       = aws_cloudwatch_log_group.access.name
+}

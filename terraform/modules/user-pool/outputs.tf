@@ -1,0 +1,80 @@
+output "id" {
+  description = "ID of the user pool."
+  value       = aws_cognito_user_pool.this.id
+}
+
+output "arn" {
+  description = "ARN of the user pool."
+  value       = aws_cognito_user_pool.this.arn
+}
+
+output "endpoint" {
+  description = "Endpoint (issuer without scheme) of the user pool."
+  value       = aws_cognito_user_pool.this.endpoint
+}
+
+output "client_id" {
+  description = "ID of the public app client."
+  value       = aws_cognito_user_pool_client.this.id
+}
+
+output "client_read_attributes" {
+  description = "Attributes the app client may read."
+  value       = aws_cognito_user_pool_client.this.read_attributes
+}
+
+output "client_write_attributes" {
+  description = "Attributes the app client may write (sign-up included)."
+  value       = aws_cognito_user_pool_client.this.write_attributes
+}
+
+output "domain" {
+  description = "Hosted UI domain prefix."
+  value       = aws_cognito_user_pool_domain.this.domain
+}
+
+output "hosted_ui_url" {
+  description = "Base URL of the Hosted UI (authorize, token, login and logout endpoints live under it)."
+  value       = local.hosted_ui_url
+}
+
+output "hosted_ui_login_url" {
+  description = "Hosted UI sign-in URL for the app client and its first callback URL (the app adds a PKCE code_challenge)."
+  value       = "${local.hosted_ui_url}/login?client_id=${aws_cognito_user_pool_client.this.id}&response_type=code&scope=${join("+", var.oauth_scopes)}&redirect_uri=${urlencode(var.callback_urls[0])}"
+}
+
+output "group_names" {
+  description = "Names of the groups, keyed like the groups input."
+  value       = { for k, g in aws_cognito_user_group.this : k => g.name }
+}
+
+output "lambda_triggers" {
+  description = "Function ARN wired to each trigger, read back from the pool."
+  value = {
+    pre_sign_up       = try(aws_cognito_user_pool.this.lambda_config[0].pre_sign_up, null)
+    post_confirmation = try(aws_cognito_user_pool.this.lambda_config[0].post_confirmation, null)
+  }
+}
+
+output "trigger_permissions" {
+  description = "Invoke permission of each trigger: function, principal, and the pool and account it is scoped to."
+  value = {
+    for k, p in aws_lambda_permission.this : k => {
+      function_name  = p.function_name
+      principal      = p.principal
+      source_arn     = p.source_arn
+      source_account = p.source_account
+    }
+  }
+}
+
+output "custom_attribute_schema" {
+  description = "Custom attributes as declared on the pool: mutability and length limits, keyed by name without the custom: prefix."
+  value = {
+    for s in aws_cognito_user_pool.this.schema : s.name => {
+      mutable    = s.mutable
+      min_length = tonumber(s.string_attribute_constraints[0].min_length)
+      max_length = tonumber(s.string_attribute_constraints[0].max_length)
+    } if s.name != "email"
+  }
+}

@@ -1,0 +1,349 @@
+# Wiring: triggers, routes, least-privilege policies and function settings, asserted on a
+# mocked apply of the root module (so every ARN is known and comparable).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+      arn        = "arn:aws:iam::123456789012:user/ops"
+      user_id    = "AIDAEXAMPLE"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  mock_resource "aws_dynamodb_table" {
+    defaults = {
+      arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"
+    }
+  }
+
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1"
+    }
+  }
+
+  mock_resource "aws_cognito_user_pool" {
+    defaults = {
+      id       = "eu-west-1_Example"
+      arn      = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"
+      endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+    }
+  }
+
+  # The provider validates the ARNs and ids it is handed, so mocked ones are well-formed.
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/mocked"
+    }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mocked"
+    }
+  }
+
+  mock_resource "aws_api_gateway_rest_api" {
+    defaults = {
+      id            = "a1b2c3d4e5"
+      execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
+    }
+  }
+}
+
+# Distinct, well-formed function ARNs so a trigger wired to the wrong function is caught.
+override_resource {
+  target = module.pre_signup.aws_lambda_function.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-pre-signup"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-pre-signup/invocations"
+  }
+}
+
+override_resource {
+  target = module.post_confirmation.aws_lambda_function.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-post-confirmation"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-post-confirmation/invocations"
+  }
+}
+
+override_resource {
+  target = module.users_api.aws_lambda_function.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api/invocations"
+  }
+}
+
+variables {
+  artifacts_dir = "./tests/fixtures"
+}
+
+run "triggers_point_at_their_functions" {
+  command = apply
+
+  assert {
+    condition     = module.user_pool.lambda_triggers.pre_sign_up == module.pre_signup.arn
+    error_message = "PreSignUp must invoke the pre-signup function."
+  }
+
+  assert {
+    condition     = module.user_pool.lambda_triggers.post_confirmation == module.post_confirmation.arn
+    error_message = "PostConfirmation must invoke the post-confirmation function."
+  }
+
+  assert {
+    condition     = module.pre_signup.arn != module.post_confirmation.arn
+    error_message = "The two triggers must be different functions."
+  }
+
+  assert {
+    condition = (
+      module.user_pool.trigger_permissions.pre_sign_up.function_name == module.pre_signup.function_name &&
+      module.user_pool.trigger_permissions.post_confirmation.function_name == module.post_confirmation.function_name
+    )
+    error_message = "Each trigger's invoke permission must be on the function the trigger calls."
+  }
+
+  assert {
+    condition = alltrue([
+      for p in values(module.user_pool.trigger_permissions) :
+      p.principal == "cognito-idp.amazonaws.com" && p.source_arn == module.user_pool.arn && p.source_account == "123456789012"
+    ])
+    error_message = "Trigger permissions must be scoped to Cognito, this pool's ARN and this account."
+  }
+
+  assert {
+    condition     = length(module.user_pool.trigger_permissions) == 2
+    error_message = "Exactly the two triggers get invoke permissions."
+  }
+}
+
+run "every_route_but_health_and_preflight_is_authorized" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for route, m in module.api.methods :
+      m.authorization == ((route == "GET /health" || startswith(route, "OPTIONS ")) ? "NONE" : "COGNITO_USER_POOLS")
+    ])
+    error_message = "Only GET /health and OPTIONS preflights may skip the Cognito authorizer."
+  }
+
+  assert {
+    condition = alltrue([
+      for route, m in module.api.methods :
+      m.authorizer_id == module.api.authorizer_id if m.authorization == "COGNITO_USER_POOLS"
+    ])
+    error_message = "Authorized routes must use this API's Cognito authorizer."
+  }
+
+  assert {
+    condition = alltrue([
+      for m in values(module.api.methods) : m.integration_type == "AWS_PROXY" && m.integration_uri == module.users_api.invoke_arn
+    ])
+    error_message = "Every route must proxy to the users-api function."
+  }
+
+  assert {
+    condition = toset(keys(module.api.methods)) == toset([
+      "GET /health",
+      "GET /users", "OPTIONS /users",
+      "GET /users/{id}", "PUT /users/{id}", "OPTIONS /users/{id}",
+      "POST /users/{id}/picture-upload-url", "OPTIONS /users/{id}/picture-upload-url",
+      "GET /admin/metrics", "OPTIONS /admin/metrics",
+    ])
+    error_message = "The API must expose exactly the documented routes."
+  }
+
+  assert {
+    condition     = module.api.resource_paths == tolist(["admin", "admin/metrics", "health", "users", "users/{id}", "users/{id}/picture-upload-url"])
+    error_message = "The resource tree must be derived from the route paths."
+  }
+
+  assert {
+    condition     = module.api.invoke_permission_source_arn == "${module.api.execution_arn}/v1/*/*"
+    error_message = "API Gateway's invoke permission must be scoped to this API's stage."
+  }
+
+  assert {
+    condition     = output.api_url == module.api.invoke_url && module.api.stage_name == "v1"
+    error_message = "api_url must be the v1 stage invoke URL."
+  }
+}
+
+run "policies_grant_exactly_the_called_actions_on_their_resources" {
+  command = apply
+
+  # users-api: profile items on the table, Query on the table (counters) and the GSI, pictures under the prefix, groups on the pool.
+  assert {
+    condition = {
+      for s in jsondecode(module.users_api.policy_json).Statement : s.Sid => { actions = toset(s.Action), resources = s.Resource }
+      if s.Sid != "WriteOwnLogs" && s.Sid != "WriteTraces"
+      } == {
+      ReadWriteProfiles = {
+        actions   = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
+      }
+      QueryProfilesAndCounters = {
+        actions   = toset(["dynamodb:Query"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles", "arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles/index/by_user_type"]
+      }
+      PresignPictures = {
+        actions   = toset(["s3:GetObject", "s3:PutObject"])
+        resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1/profile-pictures/*"]
+      }
+      MoveUserBetweenGroups = {
+        actions   = toset(["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"])
+        resources = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"]
+      }
+    }
+    error_message = "users-api must be granted exactly its calls, each on its own resource."
+  }
+
+  # post-confirmation: profile and counter writes on the table; AdminAddUserToGroup on the pool, attached separately.
+  assert {
+    condition = {
+      for s in jsondecode(module.post_confirmation.policy_json).Statement : s.Sid => { actions = toset(s.Action), resources = s.Resource }
+      if s.Sid != "WriteOwnLogs" && s.Sid != "WriteTraces"
+      } == {
+      CreateProfile = {
+        actions   = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
+      }
+    }
+    error_message = "post-confirmation's inline policy must grant only the profile writes on the table."
+  }
+
+  assert {
+    condition = (
+      aws_iam_role_policy.post_confirmation_groups.role == module.post_confirmation.role_name &&
+      jsondecode(aws_iam_role_policy.post_confirmation_groups.policy).Statement == [{
+        Sid      = "AddConfirmedUserToGroup"
+        Effect   = "Allow"
+        Action   = ["cognito-idp:AdminAddUserToGroup"]
+        Resource = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"]
+      }]
+    )
+    error_message = "post-confirmation may only add users to groups of this pool."
+  }
+
+  # pre-signup calls nothing: logs and traces only.
+  assert {
+    condition     = [for s in jsondecode(module.pre_signup.policy_json).Statement : s.Sid] == ["WriteOwnLogs", "WriteTraces"]
+    error_message = "pre-signup must get no permission beyond its logs and X-Ray."
+  }
+
+  # Logs go to the function's own group; "*" appears only for X-Ray, which has no resource-level permissions.
+  assert {
+    condition = alltrue(flatten([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] : [
+        for s in jsondecode(f.policy_json).Statement : [
+          s.Effect == "Allow",
+          alltrue([for a in s.Action : !strcontains(a, "*")]),
+          s.Sid == "WriteTraces" ? toset(s.Action) == toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]) : !contains(s.Resource, "*"),
+          s.Sid == "WriteOwnLogs" ? length(s.Resource) == 1 && endswith(s.Resource[0], ":*") : true,
+        ]
+      ]
+    ]))
+    error_message = "No wildcard actions, and no resource \"*\" except the X-Ray write actions."
+  }
+}
+
+run "functions_get_their_contracted_settings" {
+  command = apply
+
+  assert {
+    condition = module.post_confirmation.environment_variables == tomap({
+      PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
+      SELF_SERVICE_USER_TYPES = "Patient"
+    })
+    error_message = "post-confirmation gets the table name and the self-service user types."
+  }
+
+  assert {
+    condition = module.users_api.environment_variables == tomap({
+      PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
+      PICTURE_BUCKET_NAME     = "healthtech-dev-pictures-123456789012-eu-west-1"
+      USER_POOL_ID            = module.user_pool.id
+      MAX_PICTURE_BYTES       = "5242880"
+      UPLOAD_URL_TTL_SECONDS  = "300"
+      PICTURE_URL_TTL_SECONDS = "300"
+      CORS_ALLOW_ORIGIN       = ""
+    })
+    error_message = "users-api gets exactly its contracted environment."
+  }
+
+  assert {
+    condition     = length(module.pre_signup.environment_variables) == 0
+    error_message = "pre-signup needs no environment."
+  }
+
+  assert {
+    condition = alltrue([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] : f.architecture == "arm64"
+    ])
+    error_message = "The architecture must come from the manifest (the fixture says arm64)."
+  }
+
+  assert {
+    condition = (
+      module.user_pool.custom_attribute_schema.user_type.mutable == false &&
+      module.user_pool.custom_attribute_schema.dob.mutable &&
+      module.user_pool.custom_attribute_schema.dob.max_length == 10 &&
+      module.user_pool.custom_attribute_schema.blood_group.max_length == 3
+    )
+    error_message = "custom:user_type is immutable; dob and blood_group have their length limits."
+  }
+
+  assert {
+    condition = (
+      contains(module.user_pool.client_write_attributes, "custom:user_type") &&
+      toset(module.user_pool.client_write_attributes) == toset(["email", "name", "phone_number", "custom:dob", "custom:gender", "custom:blood_group", "custom:user_type"])
+    )
+    error_message = "The app client writes exactly the contracted attributes (custom:user_type included, for sign-up)."
+  }
+
+  assert {
+    condition     = toset(keys(module.user_pool.group_names)) == toset(["Patient", "Doctor", "Admin"])
+    error_message = "One group per user type."
+  }
+
+  assert {
+    condition     = output.hosted_ui_url == "https://healthtech-dev-123456789012.auth.eu-west-1.amazoncognito.com"
+    error_message = "The Hosted UI domain is derived from name, environment and account."
+  }
+}
+
+run "cors_origin_and_self_service_types_reach_the_functions" {
+  command = apply
+
+  variables {
+    self_service_user_types = ["Patient", "Doctor"]
+    cors_allowed_origins    = ["https://app.example.com", "https://admin.example.com"]
+  }
+
+  assert {
+    condition     = module.users_api.environment_variables.CORS_ALLOW_ORIGIN == "https://app.example.com"
+    error_message = "The API answers CORS with the first allowed origin."
+  }
+
+  assert {
+    condition     = module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES == "Patient,Doctor"
+    error_message = "Self-service types are passed comma-separated."
+  }
+}

@@ -1,0 +1,254 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name; with environment it forms <name_prefix>-<environment>."
+  type        = string
+  default     = "healthtech"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-16 lowercase letters, digits or '-', starting with a letter and not ending with '-'."
+  }
+}
+
+variable "environment" {
+  description = "Environment name, e.g. dev, staging, prod."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,7}$", var.environment))
+    error_message = "environment must be 2-8 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy to."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-1."
+  }
+}
+
+variable "self_service_user_types" {
+  description = "User types a person may choose at sign-up and get the group of at confirmation. Other requested types are recorded as pending review. Admin is never self-service."
+  type        = list(string)
+  default     = ["Patient"]
+
+  validation {
+    condition     = length(var.self_service_user_types) > 0
+    error_message = "self_service_user_types must name at least one user type (normally Patient)."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.self_service_user_types : contains(["Patient", "Doctor"], t)])
+    error_message = "self_service_user_types may only contain Patient and Doctor; Admin is never self-service."
+  }
+}
+
+variable "max_picture_bytes" {
+  description = "Largest profile picture, in bytes, the API will presign an upload for."
+  type        = number
+  default     = 5242880
+
+  validation {
+    condition     = var.max_picture_bytes >= 1024 && var.max_picture_bytes <= 20971520 && floor(var.max_picture_bytes) == var.max_picture_bytes
+    error_message = "max_picture_bytes must be a whole number between 1024 (1 KiB) and 20971520 (20 MiB)."
+  }
+}
+
+variable "upload_url_ttl_seconds" {
+  description = "Lifetime of a presigned picture upload URL, in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.upload_url_ttl_seconds >= 30 && var.upload_url_ttl_seconds <= 300
+    error_message = "upload_url_ttl_seconds must be between 30 and 300."
+  }
+}
+
+variable "picture_url_ttl_seconds" {
+  description = "Lifetime of a presigned picture download URL returned with a profile, in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.picture_url_ttl_seconds >= 30 && var.picture_url_ttl_seconds <= 3600
+    error_message = "picture_url_ttl_seconds must be between 30 and 3600."
+  }
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed to call the API and upload to / read from the picture bucket. Empty (default) means native apps only: no CORS headers. The first origin is the one the API answers with."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_allowed_origins : can(regex("^(https://[a-z0-9.-]+|http://(localhost|127\\.0\\.0\\.1))(:[0-9]{1,5})?$", o))])
+    error_message = "Each CORS origin must be https://host[:port] (http only for localhost or 127.0.0.1), without path or wildcard."
+  }
+}
+
+variable "callback_urls" {
+  description = "Where the Hosted UI may redirect after sign-in: app deep links (myapp://...) or HTTPS URLs (http only for localhost)."
+  type        = list(string)
+  default     = ["healthtech://auth/callback"]
+
+  validation {
+    condition     = length(var.callback_urls) > 0 && alltrue([for u in var.callback_urls : can(regex("^https://[^#*\\s]+$", u)) || can(regex("^http://localhost([:/][^#*\\s]*)?$", u)) || (can(regex("^[a-z][a-z0-9+.-]*://[^#*\\s]+$", u)) && !startswith(u, "http://"))])
+    error_message = "callback_urls must be non-empty; each an https:// URL, an app deep link (scheme://...), or http://localhost, without fragment or wildcard."
+  }
+}
+
+variable "logout_urls" {
+  description = "Where the Hosted UI may redirect after sign-out (same rules as callback_urls)."
+  type        = list(string)
+  default     = ["healthtech://auth/signout"]
+
+  validation {
+    condition     = alltrue([for u in var.logout_urls : can(regex("^https://[^#*\\s]+$", u)) || can(regex("^http://localhost([:/][^#*\\s]*)?$", u)) || (can(regex("^[a-z][a-z0-9+.-]*://[^#*\\s]+$", u)) && !startswith(u, "http://"))])
+    error_message = "Each logout URL must be an https:// URL, an app deep link (scheme://...), or http://localhost, without fragment or wildcard."
+  }
+}
+
+variable "allow_user_password_auth" {
+  description = "Let the app client use USER_PASSWORD_AUTH (the password goes to Cognito over TLS) besides SRP. Off in production; the emulator and test harnesses turn it on."
+  type        = bool
+  default     = false
+}
+
+variable "mfa_configuration" {
+  description = "User pool MFA: OFF, OPTIONAL (users may enrol a TOTP app) or ON (required for everyone)."
+  type        = string
+  default     = "OPTIONAL"
+
+  validation {
+    condition     = contains(["OFF", "OPTIONAL", "ON"], var.mfa_configuration)
+    error_message = "mfa_configuration must be OFF, OPTIONAL or ON."
+  }
+}
+
+variable "advanced_security_mode" {
+  description = "Cognito threat protection: OFF, AUDIT or ENFORCED. AUDIT and ENFORCED put the pool on the paid Plus tier."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "AUDIT", "ENFORCED"], var.advanced_security_mode)
+    error_message = "advanced_security_mode must be OFF, AUDIT or ENFORCED."
+  }
+}
+
+variable "hosted_ui_domain_prefix" {
+  description = "Hosted UI domain prefix (<prefix>.auth.<region>.amazoncognito.com); null derives <name_prefix>-<environment>-<account id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hosted_ui_domain_prefix == null || (can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", coalesce(var.hosted_ui_domain_prefix, "x"))) && !can(regex("aws|amazon|cognito", coalesce(var.hosted_ui_domain_prefix, "x"))))
+    error_message = "hosted_ui_domain_prefix must be 1-63 lowercase letters, digits or '-' and must not contain aws, amazon or cognito."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the user pool and table from deletion and keep pictures on destroy. Set false only for throwaway environments (the emulator run does)."
+  type        = bool
+  default     = true
+}
+
+variable "api_stage_name" {
+  description = "REST API stage name; the first path segment of api_url."
+  type        = string
+  default     = "v1"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,128}$", var.api_stage_name))
+    error_message = "api_stage_name must be 1-128 letters, digits or '_'."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the API stage accepts."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be between 1 and 10000."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Request burst the API stage accepts above the rate limit."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.api_throttling_burst_limit > 0 && var.api_throttling_burst_limit <= 5000
+    error_message = "api_throttling_burst_limit must be between 1 and 5000."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create API Gateway's CloudWatch logging role and set it in the region's account settings. There is one such setting per account and region: set false in every other stack sharing them."
+  type        = bool
+  default     = true
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of each Lambda function, in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "log_level" {
+  description = "Application log level of the functions (AWS_LAMBDA_LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.log_level)
+    error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps function and API logs."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the function and API alarms notify; null keeps the alarms without notifications."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", coalesce(var.alarm_topic_arn, "x")))
+    error_message = "alarm_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory with manifest.json and the function zips; null means ../deployment next to this module (what `just package` writes)."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (Project, Environment and ManagedBy are always set)."
+  type        = map(string)
+  default     = {}
+}
