@@ -42,7 +42,13 @@ lint:
 
 # Run the Rust tests: domain, handlers from event fixtures, adapters and triggers against moto and s3s-fs.
 test-rust: setup
-    cargo test --workspace --locked
+    #!/usr/bin/env bash
+    set -euo pipefail
+    log=$(mktemp)
+    trap 'rm -f "$log"' EXIT
+    cargo test --workspace --locked 2>&1 | tee "$log"
+    # One total over every test binary, as the closing line.
+    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
 
 # Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto), then the Rust tests.
 test: setup lint package test-terraform test-rust
