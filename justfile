@@ -7,6 +7,7 @@ tools := justfile_directory() / ".tools"
 export PATH := venv / "bin" + ":" + tools / "bin" + ":" + env_var("PATH")
 
 import 'terraform/terraform.just'
+import 'local/local.just'
 
 # List the recipes.
 default:

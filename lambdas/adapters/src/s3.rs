@@ -24,6 +24,21 @@ fn presigning(expires_in: Duration) -> Result<PresigningConfig, PortError> {
         .map_err(|_| PortError::Failed(PICTURES, "invalid URL lifetime".to_owned()))
 }
 
+/// The lower-case header names a presigned URL's `X-Amz-SignedHeaders` lists.
+fn signed_headers(url: &str) -> Vec<String> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-SignedHeaders="))
+        .map(|list| {
+            list.split("%3B")
+                .flat_map(|part| part.split(';'))
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl S3Pictures {
     /// `force_path_style` is for emulators that do not serve bucket sub-domains.
     pub fn new(
@@ -62,10 +77,14 @@ impl PictureStore for S3Pictures {
             .await
             .map_err(|e| port_error(PICTURES, &e))?;
         let expires_at = DateTime::<Utc>::from(SystemTime::now() + expires_in);
-        // The signed headers the client must send back; `host` is implied by the URL.
+        // Exactly the headers the signature covers, which the client must send back;
+        // `host` is implied by the URL. Others the SDK adds (a trace id) are not the client's business.
+        let signed = signed_headers(request.uri());
         let headers = request
             .headers()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .filter(|(name, _)| {
+                !name.eq_ignore_ascii_case("host") && signed.contains(&name.to_ascii_lowercase())
+            })
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         Ok(PresignedUpload {
@@ -112,5 +131,22 @@ impl PictureStore for S3Pictures {
             }
             Err(e) => Err(port_error(PICTURES, &e)),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::signed_headers;
+
+    #[test]
+    fn reads_the_signed_header_list_from_a_presigned_url() {
+        let url = "https://b.s3.amazonaws.com/k.png?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                   &X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&X-Amz-Signature=abc";
+        assert_eq!(
+            signed_headers(url),
+            ["content-length", "content-type", "host"]
+        );
+        assert!(signed_headers("https://b.s3.amazonaws.com/k.png").is_empty());
     }
 }

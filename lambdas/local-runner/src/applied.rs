@@ -1,0 +1,453 @@
+//! What Terraform applied, read from `terraform show -json` of the emulator work dir's state.
+//! Functions, the user pool's triggers, schema and app clients, and the REST API's
+//! resources, methods, authorizers, integrations and stage: nothing here is typed by hand.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppliedError {
+    #[error("cannot read the applied state {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("the applied state is not `terraform show -json` output: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{resource} has no usable `{attribute}` in the applied state")]
+    Missing {
+        resource: String,
+        attribute: &'static str,
+    },
+}
+
+/// One `aws_lambda_function` as applied.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    pub name: String,
+    pub arn: String,
+    pub zip_path: PathBuf,
+    pub handler: String,
+    pub environment: BTreeMap<String, String>,
+    pub timeout: Duration,
+    pub memory_mb: u64,
+    pub log_level: Option<String>,
+}
+
+/// One `aws_cognito_user_pool_client`.
+#[derive(Debug, Clone)]
+pub struct AppClient {
+    pub id: String,
+    pub user_pool_id: String,
+    /// Empty means "all attributes" (Cognito's default when write_attributes is unset).
+    pub write_attributes: BTreeSet<String>,
+}
+
+/// One `aws_cognito_user_pool` with the trigger functions its `lambda_config` names.
+#[derive(Debug, Clone)]
+pub struct UserPool {
+    pub id: String,
+    pub arn: String,
+    pub pre_sign_up: Option<String>,
+    pub post_confirmation: Option<String>,
+    /// `custom:<name>` attributes declared with `mutable = false`.
+    pub immutable_attributes: BTreeSet<String>,
+    pub username_is_email: bool,
+}
+
+/// One REST API route: a resource path and method, with its authorizer and integration.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub resource_id: String,
+    pub resource_path: String,
+    pub method: String,
+    /// User pool ARNs of the method's COGNITO_USER_POOLS authorizer; None when unauthorized.
+    pub authorizer_pool_arns: Option<Vec<String>>,
+    /// Function the AWS_PROXY integration invokes; None when the method has no integration.
+    pub function_arn: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RestApi {
+    pub id: String,
+    pub stage_name: String,
+    pub routes: Vec<Route>,
+}
+
+/// One `aws_s3_bucket_policy`: the bucket and its policy document.
+#[derive(Debug, Clone)]
+pub struct BucketPolicy {
+    pub bucket: String,
+    pub policy: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub region: String,
+    pub account_id: String,
+    pub functions: Vec<FunctionSpec>,
+    pub user_pools: Vec<UserPool>,
+    pub app_clients: Vec<AppClient>,
+    pub rest_api: Option<RestApi>,
+    pub bucket_policies: Vec<BucketPolicy>,
+}
+
+impl Applied {
+    pub fn load(path: &PathBuf) -> Result<Self, AppliedError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| AppliedError::Read(path.clone(), e))?;
+        Self::parse(&serde_json::from_str(&text)?)
+    }
+
+    pub fn parse(show: &Value) -> Result<Self, AppliedError> {
+        let resources = managed_resources(show);
+        let of_type = |t: &'static str| resources.iter().filter(move |r| r.kind == t);
+
+        let functions = of_type("aws_lambda_function")
+            .map(parse_function)
+            .collect::<Result<_, _>>()?;
+        let user_pools = of_type("aws_cognito_user_pool")
+            .map(parse_user_pool)
+            .collect::<Result<_, _>>()?;
+        let app_clients = of_type("aws_cognito_user_pool_client")
+            .map(parse_app_client)
+            .collect::<Result<_, _>>()?;
+        let rest_api = parse_rest_api(&resources)?;
+        let bucket_policies = of_type("aws_s3_bucket_policy")
+            .filter_map(|r| {
+                let policy = serde_json::from_str(str_attr(r.values, "policy")?).ok()?;
+                Some(BucketPolicy {
+                    bucket: str_attr(r.values, "bucket")?.to_string(),
+                    policy,
+                })
+            })
+            .collect();
+        let identity = resources.iter().find(|r| r.kind == "aws_caller_identity");
+        let account_id = identity
+            .and_then(|r| str_attr(r.values, "account_id"))
+            .unwrap_or("123456789012");
+        let region = resources
+            .iter()
+            .find(|r| r.kind == "aws_region")
+            .and_then(|r| str_attr(r.values, "name").or_else(|| str_attr(r.values, "region")))
+            .unwrap_or("us-east-1");
+        Ok(Applied {
+            region: region.to_string(),
+            account_id: account_id.to_string(),
+            functions,
+            user_pools,
+            app_clients,
+            rest_api,
+            bucket_policies,
+        })
+    }
+
+    pub fn pool(&self, id: &str) -> Option<&UserPool> {
+        self.user_pools.iter().find(|p| p.id == id)
+    }
+
+    pub fn client(&self, id: &str) -> Option<&AppClient> {
+        self.app_clients.iter().find(|c| c.id == id)
+    }
+}
+
+struct Resource<'a> {
+    address: String,
+    kind: String,
+    values: &'a Value,
+}
+
+/// Every resource and data source of every module, flattened.
+fn managed_resources(show: &Value) -> Vec<Resource<'_>> {
+    fn walk<'a>(module: &'a Value, out: &mut Vec<Resource<'a>>) {
+        for r in module["resources"].as_array().into_iter().flatten() {
+            out.push(Resource {
+                address: r["address"].as_str().unwrap_or_default().to_string(),
+                kind: r["type"].as_str().unwrap_or_default().to_string(),
+                values: &r["values"],
+            });
+        }
+        for child in module["child_modules"].as_array().into_iter().flatten() {
+            walk(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&show["values"]["root_module"], &mut out);
+    out
+}
+
+fn str_attr<'a>(values: &'a Value, name: &str) -> Option<&'a str> {
+    values[name].as_str().filter(|s| !s.is_empty())
+}
+
+fn required<'a>(r: &Resource<'a>, name: &'static str) -> Result<&'a str, AppliedError> {
+    str_attr(r.values, name).ok_or_else(|| AppliedError::Missing {
+        resource: r.address.clone(),
+        attribute: name,
+    })
+}
+
+/// Nested blocks are lists of one object in the JSON state.
+fn block<'a>(values: &'a Value, name: &str) -> Option<&'a Value> {
+    values[name].as_array().and_then(|blocks| blocks.first())
+}
+
+fn parse_function(r: &Resource<'_>) -> Result<FunctionSpec, AppliedError> {
+    let environment = block(r.values, "environment")
+        .and_then(|e| e["variables"].as_object())
+        .map(|vars| {
+            vars.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let log_level = block(r.values, "logging_config")
+        .and_then(|c| str_attr(c, "application_log_level"))
+        .map(str::to_string);
+    Ok(FunctionSpec {
+        name: required(r, "function_name")?.to_string(),
+        arn: required(r, "arn")?.to_string(),
+        zip_path: PathBuf::from(required(r, "filename")?),
+        handler: str_attr(r.values, "handler")
+            .unwrap_or("bootstrap")
+            .to_string(),
+        environment,
+        timeout: Duration::from_secs(r.values["timeout"].as_u64().unwrap_or(3)),
+        memory_mb: r.values["memory_size"].as_u64().unwrap_or(128),
+        log_level,
+    })
+}
+
+fn parse_user_pool(r: &Resource<'_>) -> Result<UserPool, AppliedError> {
+    let triggers = block(r.values, "lambda_config");
+    let trigger = |name: &str| triggers.and_then(|t| str_attr(t, name)).map(str::to_string);
+    let immutable_attributes = r.values["schema"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["mutable"].as_bool() == Some(false))
+        .filter_map(|s| s["name"].as_str())
+        .map(|name| {
+            if name.starts_with("custom:") {
+                name.to_string()
+            } else {
+                format!("custom:{name}")
+            }
+        })
+        .collect();
+    let username_is_email = r.values["username_attributes"]
+        .as_array()
+        .is_some_and(|attrs| attrs.iter().any(|a| a.as_str() == Some("email")));
+    Ok(UserPool {
+        id: required(r, "id")?.to_string(),
+        arn: required(r, "arn")?.to_string(),
+        pre_sign_up: trigger("pre_sign_up"),
+        post_confirmation: trigger("post_confirmation"),
+        immutable_attributes,
+        username_is_email,
+    })
+}
+
+fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
+    let write_attributes = r.values["write_attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    Ok(AppClient {
+        id: required(r, "id")?.to_string(),
+        user_pool_id: required(r, "user_pool_id")?.to_string(),
+        write_attributes,
+    })
+}
+
+fn parse_rest_api(resources: &[Resource<'_>]) -> Result<Option<RestApi>, AppliedError> {
+    let Some(api) = resources
+        .iter()
+        .find(|r| r.kind == "aws_api_gateway_rest_api")
+    else {
+        return Ok(None);
+    };
+    let api_id = required(api, "id")?;
+    let in_api = |kind: &'static str| {
+        resources
+            .iter()
+            .filter(move |r| r.kind == kind && str_attr(r.values, "rest_api_id") == Some(api_id))
+    };
+
+    let mut paths: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(root) = str_attr(api.values, "root_resource_id") {
+        paths.insert(root.to_string(), "/".to_string());
+    }
+    for resource in in_api("aws_api_gateway_resource") {
+        paths.insert(
+            required(resource, "id")?.to_string(),
+            required(resource, "path")?.to_string(),
+        );
+    }
+    let authorizers: BTreeMap<&str, Vec<String>> = in_api("aws_api_gateway_authorizer")
+        .filter(|a| str_attr(a.values, "type") == Some("COGNITO_USER_POOLS"))
+        .filter_map(|a| {
+            let arns = a.values["provider_arns"]
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string));
+            Some((str_attr(a.values, "id")?, arns.collect()))
+        })
+        .collect();
+    let integrations: Vec<_> = in_api("aws_api_gateway_integration").collect();
+
+    let mut routes = Vec::new();
+    for method in in_api("aws_api_gateway_method") {
+        let resource_id = required(method, "resource_id")?;
+        let http_method = required(method, "http_method")?;
+        let Some(resource_path) = paths.get(resource_id) else {
+            continue;
+        };
+        let authorizer_pool_arns = match str_attr(method.values, "authorization") {
+            Some("COGNITO_USER_POOLS") => {
+                // An authorizer Terraform did not apply authorizes nobody.
+                Some(
+                    str_attr(method.values, "authorizer_id")
+                        .and_then(|id| authorizers.get(id))
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+            }
+            _ => None,
+        };
+        let function_arn = integrations
+            .iter()
+            .find(|i| {
+                str_attr(i.values, "resource_id") == Some(resource_id)
+                    && str_attr(i.values, "http_method") == Some(http_method)
+            })
+            .filter(|i| str_attr(i.values, "type") == Some("AWS_PROXY"))
+            .and_then(|i| str_attr(i.values, "uri"))
+            .and_then(function_arn_of_invoke_uri);
+        routes.push(Route {
+            resource_id: resource_id.to_string(),
+            resource_path: resource_path.clone(),
+            method: http_method.to_string(),
+            authorizer_pool_arns,
+            function_arn,
+        });
+    }
+    let stage_name = in_api("aws_api_gateway_stage")
+        .find_map(|s| str_attr(s.values, "stage_name"))
+        .ok_or_else(|| AppliedError::Missing {
+            resource: format!("stage of REST API {api_id}"),
+            attribute: "stage_name",
+        })?;
+    Ok(Some(RestApi {
+        id: api_id.to_string(),
+        stage_name: stage_name.to_string(),
+        routes,
+    }))
+}
+
+/// `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations`.
+fn function_arn_of_invoke_uri(uri: &str) -> Option<String> {
+    let (_, rest) = uri.split_once("/functions/")?;
+    Some(
+        rest.strip_suffix("/invocations")
+            .unwrap_or(rest)
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// `terraform show -json` of the root module applied to moto, trimmed to what the runner reads.
+    fn applied() -> Applied {
+        Applied::parse(
+            &serde_json::from_str(include_str!("../tests/fixtures/applied.json")).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn functions_come_with_terraforms_environment_timeout_and_memory() {
+        let applied = applied();
+        let names: Vec<&str> = applied.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        let api = applied
+            .functions
+            .iter()
+            .find(|f| f.name.ends_with("-users-api"))
+            .unwrap();
+        assert_eq!(api.timeout, Duration::from_secs(10));
+        assert_eq!(api.zip_path, PathBuf::from("/srv/deployment/users-api.zip"));
+        assert!(api.environment.contains_key("PICTURE_BUCKET_NAME"));
+        assert_eq!(
+            (applied.region.as_str(), applied.account_id.as_str()),
+            ("eu-west-1", "123456789012")
+        );
+    }
+
+    #[test]
+    fn the_pool_names_its_triggers_immutable_attributes_and_client() {
+        let applied = applied();
+        let pool = &applied.user_pools[0];
+        let trigger_names = |arn: &Option<String>| {
+            applied
+                .functions
+                .iter()
+                .find(|f| Some(&f.arn) == arn.as_ref())
+                .map(|f| f.name.clone())
+                .unwrap()
+        };
+        assert!(trigger_names(&pool.pre_sign_up).ends_with("-pre-signup"));
+        assert!(trigger_names(&pool.post_confirmation).ends_with("-post-confirmation"));
+        assert_eq!(
+            pool.immutable_attributes,
+            ["custom:user_type".to_string()].into()
+        );
+        assert!(pool.username_is_email);
+        let client = applied.client(&applied.app_clients[0].id).unwrap();
+        assert_eq!(client.user_pool_id, pool.id);
+        assert!(client.write_attributes.contains("custom:user_type"));
+        assert!(!client.write_attributes.contains("email_verified"));
+    }
+
+    #[test]
+    fn routes_carry_their_authorizer_and_integration() {
+        let applied = applied();
+        let api = applied.rest_api.as_ref().unwrap();
+        assert_eq!(api.stage_name, "v1");
+        assert_eq!(api.routes.len(), 10);
+        let route = |method: &str, path: &str| {
+            api.routes
+                .iter()
+                .find(|r| r.method == method && r.resource_path == path)
+                .unwrap()
+        };
+        let users_api = applied
+            .functions
+            .iter()
+            .find(|f| f.name.ends_with("-users-api"))
+            .unwrap();
+        assert_eq!(route("GET", "/health").authorizer_pool_arns, None);
+        assert_eq!(
+            route("GET", "/health").function_arn.as_deref(),
+            Some(users_api.arn.as_str())
+        );
+        assert_eq!(
+            route("PUT", "/users/{id}").authorizer_pool_arns,
+            Some(vec![applied.user_pools[0].arn.clone()])
+        );
+        assert_eq!(applied.bucket_policies.len(), 1);
+    }
+
+    #[test]
+    fn function_arn_comes_out_of_the_invoke_uri() {
+        let uri = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:1:function:api/invocations";
+        assert_eq!(
+            function_arn_of_invoke_uri(uri).as_deref(),
+            Some("arn:aws:lambda:eu-west-1:1:function:api")
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Cognito's error replies (awsJson 1.1): status 400, `__type` and `message`.
+
+use crate::http::{self, Response};
+
+/// An error Cognito would answer with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CognitoError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl CognitoError {
+    /// A trigger refused: the function returned an error. Cognito carries its message.
+    pub fn user_lambda_validation(trigger: &str, function_message: &str) -> Self {
+        CognitoError {
+            kind: "UserLambdaValidationException",
+            message: format!("{trigger} failed with error {function_message}."),
+        }
+    }
+
+    /// A trigger crashed, timed out or could not run.
+    pub fn unexpected_lambda(trigger: &str, cause: &str) -> Self {
+        CognitoError {
+            kind: "UnexpectedLambdaException",
+            message: format!("{trigger} invocation failed due to error {cause}."),
+        }
+    }
+
+    pub fn unauthorized_attribute_write() -> Self {
+        CognitoError {
+            kind: "NotAuthorizedException",
+            message: "A client attempted to write unauthorized attribute".to_string(),
+        }
+    }
+
+    pub fn immutable_attribute(name: &str) -> Self {
+        CognitoError {
+            kind: "InvalidParameterException",
+            message: format!(
+                "Invalid user attributes: {name}: Attribute cannot be updated. (changing an immutable attribute)"
+            ),
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let body = serde_json::json!({"__type": self.kind, "message": self.message}).to_string();
+        let mut response = http::response(400, "application/x-amz-json-1.1", body);
+        response.headers_mut().insert(
+            "x-amzn-errortype",
+            hyper::header::HeaderValue::from_static(self.kind),
+        );
+        response
+    }
+}

@@ -1,0 +1,138 @@
+//! The local stack's runner: reads what Terraform applied to moto, then on 127.0.0.1
+//! serves an AWS front (moto plus Cognito triggers), the REST API stage, and runs the
+//! functions' real `bootstrap` binaries behind a Lambda Runtime API.
+
+mod applied;
+mod aws_front;
+mod cli;
+mod functions;
+mod http;
+mod rest_api;
+#[cfg(test)]
+mod test_runtime;
+
+use applied::Applied;
+use aws_front::{Front, Moto};
+use functions::{Functions, Sandbox};
+use rest_api::{Authorizer, Gateway};
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+fn main() -> ExitCode {
+    let args = match cli::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("local-runner: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: cli::Args) -> Result<(), String> {
+    let applied = Arc::new(Applied::load(&args.applied).map_err(|e| e.to_string())?);
+    let api = applied
+        .rest_api
+        .clone()
+        .ok_or("the applied state has no REST API")?;
+    std::fs::create_dir_all(&args.logs_dir)
+        .map_err(|e| format!("{}: {e}", args.logs_dir.display()))?;
+    std::fs::create_dir_all(&args.work_dir)
+        .map_err(|e| format!("{}: {e}", args.work_dir.display()))?;
+    let work_dir = std::fs::canonicalize(&args.work_dir).map_err(|e| e.to_string())?;
+
+    let aws_listener = TcpListener::bind(("127.0.0.1", args.aws_port))
+        .await
+        .map_err(|e| format!("AWS front port: {e}"))?;
+    let api_listener = TcpListener::bind(("127.0.0.1", args.api_port))
+        .await
+        .map_err(|e| format!("API port: {e}"))?;
+    let aws_endpoint_url = format!(
+        "http://{}",
+        aws_listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let api_url = format!(
+        "http://{}/{}",
+        api_listener.local_addr().map_err(|e| e.to_string())?,
+        api.stage_name
+    );
+
+    let moto = Moto::new(&args.moto, &applied.region);
+    aws_front::relax_transport_conditions(&moto, &applied.bucket_policies).await?;
+    let functions = Arc::new(Functions::new(
+        &applied,
+        &Sandbox {
+            aws_endpoint_url: aws_endpoint_url.clone(),
+            region: applied.region.clone(),
+            work_dir,
+            logs_dir: args.logs_dir.clone(),
+            concurrency: args.concurrency,
+        },
+    ));
+    let front = Arc::new(Front {
+        applied: applied.clone(),
+        functions: functions.clone(),
+        moto: moto.clone(),
+    });
+    let gateway = Arc::new(Gateway {
+        applied: applied.clone(),
+        api,
+        functions,
+        authorizer: Authorizer::new(moto, &applied.region),
+    });
+
+    let aws_server = tokio::spawn(http::serve(aws_listener, move |_, request| {
+        aws_front::handle(front.clone(), request)
+    }));
+    let api_server = tokio::spawn(http::serve(api_listener, move |peer, request| {
+        rest_api::handle(gateway.clone(), peer, request)
+    }));
+
+    println!(
+        "local-runner: AWS front on {aws_endpoint_url} (moto at {}), REST API stage at {api_url}",
+        args.moto
+    );
+    if let Some(ready_file) = &args.ready_file {
+        let ready = serde_json::json!({"aws_endpoint_url": aws_endpoint_url, "api_url": api_url, "pid": std::process::id()});
+        std::fs::write(ready_file, ready.to_string())
+            .map_err(|e| format!("{}: {e}", ready_file.display()))?;
+    }
+
+    shutdown_signal().await;
+    println!("local-runner: stopping");
+    aws_server.abort();
+    api_server.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Users as an app and an operator create them: the Cognito SDK pointed at the stack's
+//! `aws_endpoint_url` with dummy credentials.
+
+use super::stack::StackInfo;
+use adapters::aws::{Timeouts, config_loader};
+use aws_config::Region;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::Credentials;
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
+use base64::Engine;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "Correct-Horse-9!";
+
+pub struct Users {
+    pub client: Client,
+    pub pool_id: String,
+    pub app_client_id: String,
+}
+
+/// A signed-in user: their sub and ID token.
+pub struct SignedIn {
+    pub email: String,
+    pub sub: String,
+    pub id_token: String,
+}
+
+pub fn attribute(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
+pub fn unique_email(who: &str) -> String {
+    format!("{who}.{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// The claims of a JWT (no verification: the API does that).
+pub fn claims(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn groups(token: &str) -> Vec<String> {
+    claims(token)["cognito:groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// (error code, message) of a failed call.
+pub fn error_of<E: ProvideErrorMetadata>(error: &E) -> (String, String) {
+    (
+        error.code().unwrap_or_default().to_string(),
+        error.message().unwrap_or_default().to_string(),
+    )
+}
+
+impl Users {
+    pub async fn new(stack: &StackInfo) -> Users {
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(2),
+            attempt: Duration::from_secs(15),
+            operation: Duration::from_secs(20),
+            max_attempts: 1,
+        };
+        let config = config_loader(timeouts)
+            .endpoint_url(&stack.aws_endpoint_url)
+            .region(Region::new(stack.region.clone()))
+            .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
+            .load()
+            .await;
+        Users {
+            client: Client::new(&config),
+            pool_id: stack.user_pool_id.clone(),
+            app_client_id: stack.user_pool_client_id.clone(),
+        }
+    }
+
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        attributes: &[(&str, &str)],
+    ) -> Result<(), (String, String)> {
+        let mut request = self
+            .client
+            .sign_up()
+            .client_id(&self.app_client_id)
+            .username(email)
+            .password(PASSWORD)
+            .user_attributes(attribute("email", email));
+        for (name, value) in attributes {
+            request = request.user_attributes(attribute(name, value));
+        }
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_of(&e.into_service_error()))
+    }
+
+    pub async fn admin_confirm(&self, email: &str) -> Result<(), (String, String)> {
+        self.client
+            .admin_confirm_sign_up()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_of(&e.into_service_error()))
+    }
+
+    /// The app's confirmation with the emailed code (moto accepts any code).
+    pub async fn confirm_with_code(&self, email: &str) -> Result<(), (String, String)> {
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.app_client_id)
+            .username(email)
+            .confirmation_code("123456")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_of(&e.into_service_error()))
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> SignedIn {
+        let result = self
+            .client
+            .initiate_auth()
+            .client_id(&self.app_client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("sign-in failed: {:?}", error_of(&e.into_service_error())));
+        let id_token = result
+            .authentication_result()
+            .unwrap()
+            .id_token()
+            .unwrap()
+            .to_string();
+        let sub = claims(&id_token)["sub"].as_str().unwrap().to_string();
+        SignedIn {
+            email: email.to_string(),
+            sub,
+            id_token,
+        }
+    }
+
+    pub async fn signed_up_and_confirmed(
+        &self,
+        who: &str,
+        attributes: &[(&str, &str)],
+    ) -> SignedIn {
+        let email = unique_email(who);
+        self.sign_up(&email, attributes)
+            .await
+            .unwrap_or_else(|e| panic!("{who} sign-up refused: {e:?}"));
+        self.admin_confirm(&email)
+            .await
+            .unwrap_or_else(|e| panic!("{who} confirmation failed: {e:?}"));
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    /// What an operator does (README, "Creating the first Admin"), with a password set for them.
+    pub async fn operator_creates_admin(&self) -> SignedIn {
+        let email = unique_email("grace.admin");
+        self.client
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(&email)
+            .user_attributes(attribute("email", &email))
+            .user_attributes(attribute("email_verified", "true"))
+            .user_attributes(attribute("custom:user_type", "Admin"))
+            .temporary_password("Temporary-Pass-1!")
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "AdminCreateUser refused: {:?}",
+                    error_of(&e.into_service_error())
+                )
+            });
+        self.client
+            .admin_add_user_to_group()
+            .user_pool_id(&self.pool_id)
+            .username(&email)
+            .group_name("Admin")
+            .send()
+            .await
+            .unwrap();
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(&email)
+            .password(PASSWORD)
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    pub async fn user_exists(&self, email: &str) -> bool {
+        match self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .send()
+            .await
+        {
+            Ok(_) => true,
+            Err(e) => {
+                let (code, _) = error_of(&e.into_service_error());
+                assert_eq!(code, "UserNotFoundException");
+                false
+            }
+        }
+    }
+}

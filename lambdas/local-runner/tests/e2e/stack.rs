@@ -1,0 +1,132 @@
+//! The stack under test: `just up` into a private directory, `just down` on drop.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Clone)]
+pub struct StackInfo {
+    pub aws_endpoint_url: String,
+    pub api_url: String,
+    pub region: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub table_name: String,
+}
+
+pub struct Stack {
+    pub info: StackInfo,
+    owned_dir: Option<PathBuf>,
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
+    let root = workspace_root();
+    let just = test_support::emulator::project_tool("JUST", &[".venv/bin/just"]);
+    let mut command = Command::new(just);
+    command
+        .current_dir(&root)
+        .arg(recipe)
+        .env("LOCAL_STACK_DIR", dir)
+        .env("LOCAL_RUNNER_BIN", env!("CARGO_BIN_EXE_local-runner"));
+    if std::env::var_os("TF_PLUGIN_DIR").is_none() && PathBuf::from("/opt/tf-plugins").is_dir() {
+        command.env("TF_PLUGIN_DIR", "/opt/tf-plugins");
+    }
+    command
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run just {recipe}: {e}"))
+}
+
+impl Stack {
+    pub fn up() -> Stack {
+        if let Ok(path) = std::env::var("E2E_STACK_JSON") {
+            return Stack {
+                info: read_info(&PathBuf::from(path)),
+                owned_dir: None,
+            };
+        }
+        let dir = workspace_root()
+            .join(".local")
+            .join(format!("e2e-{}", std::process::id()));
+        let mut stack = Stack {
+            info: blank_info(),
+            owned_dir: Some(dir.clone()),
+        };
+        let started = std::time::Instant::now();
+        // Dropping `stack` on a failed `up` still runs `just down`.
+        assert!(
+            just(&dir, "up").success(),
+            "just up failed; logs in {}/logs",
+            dir.display()
+        );
+        eprintln!("e2e: just up took {:.0} s", started.elapsed().as_secs_f64());
+        stack.info = read_info(&dir.join("stack.json"));
+        stack
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.owned_dir
+            && !just(dir, "down").success()
+        {
+            eprintln!("e2e: just down failed for {}", dir.display());
+            return;
+        }
+        // Logs stay behind only when something failed.
+        if let Some(dir) = &self.owned_dir
+            && !std::thread::panicking()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn blank_info() -> StackInfo {
+    StackInfo {
+        aws_endpoint_url: String::new(),
+        api_url: String::new(),
+        region: String::new(),
+        user_pool_id: String::new(),
+        user_pool_client_id: String::new(),
+        table_name: String::new(),
+    }
+}
+
+fn read_info(path: &PathBuf) -> StackInfo {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "api_url",
+            "aws_endpoint_url",
+            "bucket_name",
+            "region",
+            "table_name",
+            "user_pool_client_id",
+            "user_pool_id"
+        ],
+        "stack.json has exactly the documented keys"
+    );
+    let field = |name: &str| json[name].as_str().unwrap().to_string();
+    StackInfo {
+        aws_endpoint_url: field("aws_endpoint_url"),
+        api_url: field("api_url"),
+        region: field("region"),
+        user_pool_id: field("user_pool_id"),
+        user_pool_client_id: field("user_pool_client_id"),
+        table_name: field("table_name"),
+    }
+}
