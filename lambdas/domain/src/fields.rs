@@ -64,10 +64,6 @@ impl DateOfBirth {
             .map(Self)
             .map_err(|_| FORMAT)
     }
-
-    pub fn date(self) -> NaiveDate {
-        self.0
-    }
 }
 
 impl fmt::Display for DateOfBirth {

@@ -55,13 +55,6 @@ pub struct SignUpDecision {
     pub status: ProfileStatus,
 }
 
-impl SignUpDecision {
-    /// The group to add the user to, if the type is granted now.
-    pub fn group(self) -> Option<UserType> {
-        (self.status == ProfileStatus::Active).then_some(self.user_type)
-    }
-}
-
 impl SelfServicePolicy {
     /// Parses a comma-separated list such as `Patient` or `Patient,Doctor`.
     pub fn parse(list: &str) -> Result<Self, InvalidSelfServiceList> {
@@ -106,6 +99,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The group a decision grants: its type, once active.
+    fn granted(d: SignUpDecision) -> Option<UserType> {
+        (d.status == ProfileStatus::Active).then_some(d.user_type)
+    }
+
     #[test]
     fn requested_types_at_sign_up() {
         assert_eq!(check_requested_type(None), Ok(UserType::Patient));
@@ -130,7 +128,7 @@ mod tests {
         assert_eq!(policy, SelfServicePolicy::parse("Patient").unwrap());
         let patient = policy.decide(Some("Patient"));
         assert_eq!(
-            (patient.user_type, patient.group()),
+            (patient.user_type, granted(patient)),
             (UserType::Patient, Some(UserType::Patient))
         );
         let doctor = policy.decide(Some("Doctor"));
@@ -141,8 +139,8 @@ mod tests {
                 status: ProfileStatus::PendingReview
             }
         );
-        assert_eq!(doctor.group(), None);
-        assert_eq!(policy.decide(None).group(), Some(UserType::Patient));
+        assert_eq!(granted(doctor), None);
+        assert_eq!(granted(policy.decide(None)), Some(UserType::Patient));
     }
 
     #[test]
@@ -150,7 +148,7 @@ mod tests {
         let policy = SelfServicePolicy::parse("Patient,Doctor").unwrap();
         let admin = policy.decide(Some("Admin"));
         assert_eq!(admin.status, ProfileStatus::PendingReview);
-        assert_eq!(admin.group(), None);
+        assert_eq!(granted(admin), None);
         assert_eq!(
             SelfServicePolicy::parse("Patient,Admin"),
             Err(InvalidSelfServiceList::Admin)
@@ -164,7 +162,7 @@ mod tests {
     #[test]
     fn an_empty_list_grants_nothing() {
         let policy = SelfServicePolicy::parse("").unwrap();
-        assert_eq!(policy.decide(None).group(), None);
+        assert_eq!(granted(policy.decide(None)), None);
     }
 
     proptest! {
@@ -174,7 +172,7 @@ mod tests {
         fn never_grants_admin_or_unlisted(requested in proptest::option::of("\\PC{0,10}|Patient|Doctor|Admin"), list in "((Patient|Doctor),){0,3}") {
             let policy = SelfServicePolicy::parse(&list).unwrap();
             let decision = policy.decide(requested.as_deref());
-            if let Some(group) = decision.group() {
+            if let Some(group) = granted(decision) {
                 prop_assert_ne!(group, UserType::Admin);
                 prop_assert!(list.contains(group.as_str()));
             }
