@@ -41,7 +41,7 @@ lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# Run the Rust tests: domain, handlers from event fixtures, adapters and triggers against moto and s3s-fs.
+# Run the Rust tests: domain, handlers from event fixtures, adapters and triggers against moto and s3s-fs, the runner, and the end-to-end journeys on a local stack.
 test-rust: setup
     #!/usr/bin/env bash
     set -euo pipefail
