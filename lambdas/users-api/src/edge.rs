@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::access::Caller;
+use domain::access::{Action, Caller, authorize};
 use domain::{UserId, UserType};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use lambda_http::request::RequestContext;
@@ -97,6 +97,14 @@ pub fn target(req: &Request, caller: &Caller) -> Result<UserId, ApiError> {
     UserId::parse(raw).map_err(|e| {
         ApiError::bad_request("invalid_user_id", format!("{{id}} must be `me` or {e}"))
     })
+}
+
+/// The caller and the profile `{id}` names, once the access policy allows `action` on it.
+pub fn authorized_target(req: &Request, action: Action) -> Result<(Caller, UserId), ApiError> {
+    let caller = caller(req)?;
+    let target = target(req, &caller)?;
+    authorize(&caller, action, Some(&target))?;
+    Ok((caller, target))
 }
 
 /// The JSON object a PUT or POST carries.

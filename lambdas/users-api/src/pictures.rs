@@ -1,6 +1,6 @@
 //! POST /users/{id}/picture-upload-url: a presigned PUT for one picture.
 
-use domain::access::{Action, authorize};
+use domain::access::Action;
 use domain::fields::{ImageType, PictureKey};
 use domain::ports::{PictureStore, ProfileStore};
 use lambda_http::Request;
@@ -14,9 +14,7 @@ pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G>(
     deps: &Deps<S, P, G>,
     req: &Request,
 ) -> Result<Reply, ApiError> {
-    let caller = edge::caller(req)?;
-    let target = edge::target(req, &caller)?;
-    authorize(&caller, Action::CreatePictureUploadUrl, Some(&target))?;
+    let (_, target) = edge::authorized_target(req, Action::CreatePictureUploadUrl)?;
     let body = edge::json_object(req)?;
 
     let max = deps.config.max_picture_bytes;

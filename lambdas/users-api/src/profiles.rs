@@ -123,9 +123,7 @@ pub async fn get<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
     req: &Request,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let caller = edge::caller(req)?;
-    let target = edge::target(req, &caller)?;
-    authorize(&caller, Action::ReadProfile, Some(&target))?;
+    let (caller, target) = edge::authorized_target(req, Action::ReadProfile)?;
     let profile = load(deps, req, &caller, &target, now).await?;
     reply_with_profile(deps, &profile).await
 }
@@ -194,9 +192,7 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
     req: &Request,
     now: DateTime<Utc>,
 ) -> Result<Reply, ApiError> {
-    let caller = edge::caller(req)?;
-    let target = edge::target(req, &caller)?;
-    authorize(&caller, Action::UpdateProfile, Some(&target))?;
+    let (caller, target) = edge::authorized_target(req, Action::UpdateProfile)?;
     let body = edge::json_object(req)?;
     let may_set_user_type = authorize(&caller, Action::ChangeUserType, Some(&target)).is_ok();
     let patch = ProfilePatch::parse(&body, now.date_naive(), may_set_user_type)
