@@ -21,13 +21,12 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    /// Cognito waits 5 s for a trigger. A retried confirmation makes three calls in
-    /// sequence (create, read back, add to group): at most 1.2 s each keeps the worst
-    /// case at 3.6 s, with room for a cold start.
+    /// Cognito waits 5 s for a trigger: two calls of at most 1.8 s each leave room
+    /// for a cold start.
     pub const COGNITO_TRIGGER: Timeouts = Timeouts {
-        connect: Duration::from_millis(400),
-        attempt: Duration::from_millis(500),
-        operation: Duration::from_millis(1200),
+        connect: Duration::from_millis(500),
+        attempt: Duration::from_millis(700),
+        operation: Duration::from_millis(1800),
         max_attempts: 3,
     };
 
