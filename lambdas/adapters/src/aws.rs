@@ -21,8 +21,9 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    /// Cognito waits 5 s for a trigger: two calls of at most 1.8 s each leave room
-    /// for a cold start.
+    /// Cognito waits 5 s for a trigger: a first confirmation's two calls of at most
+    /// 1.8 s each leave room for a cold start (a retry's third call is cut off by
+    /// `post_confirmation::DEADLINE`).
     pub const COGNITO_TRIGGER: Timeouts = Timeouts {
         connect: Duration::from_millis(500),
         attempt: Duration::from_millis(700),

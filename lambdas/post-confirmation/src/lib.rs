@@ -3,6 +3,7 @@
 //! step is idempotent and a retry finishes what an earlier attempt left undone.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use chrono::{DateTime, Utc};
@@ -32,7 +33,15 @@ pub enum PostConfirmationError {
     /// Cognito reports the failure and the confirmation may be retried.
     #[error("could not finish the sign-up, please retry: {0}")]
     Dependency(#[from] PortError),
+    /// Same as `Dependency`, but the calls were slow rather than failing.
+    #[error("could not finish the sign-up in time, please retry")]
+    DeadlineExceeded,
 }
+
+/// Cognito abandons a trigger after 5 s. A retried confirmation makes three calls in a
+/// row, each allowed up to 1.8 s, so the whole invocation gets one deadline that leaves
+/// a second for a cold start and the reply.
+pub const DEADLINE: Duration = Duration::from_secs(4);
 
 impl From<PostConfirmationError> for Diagnostic {
     fn from(error: PostConfirmationError) -> Self {
@@ -40,6 +49,7 @@ impl From<PostConfirmationError> for Diagnostic {
             PostConfirmationError::UnsupportedTrigger => "UnsupportedTrigger",
             PostConfirmationError::MalformedEvent(_) => "MalformedEvent",
             PostConfirmationError::Dependency(_) => "DependencyFailure",
+            PostConfirmationError::DeadlineExceeded => "DeadlineExceeded",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -102,8 +112,20 @@ fn new_profile(
     }
 }
 
-/// Returns the event unchanged once the profile and group membership are in place.
+/// Returns the event unchanged once the profile and group membership are in place, or
+/// an error within `DEADLINE`. A call cut off by the deadline may still land; a retry
+/// finishes whatever it left.
 pub async fn handle<S: ProfileStore, G: GroupDirectory>(
+    deps: &Deps<S, G>,
+    event: Value,
+    now: DateTime<Utc>,
+) -> Result<(Value, Outcome), PostConfirmationError> {
+    tokio::time::timeout(DEADLINE, confirm(deps, event, now))
+        .await
+        .unwrap_or(Err(PostConfirmationError::DeadlineExceeded))
+}
+
+async fn confirm<S: ProfileStore, G: GroupDirectory>(
     deps: &Deps<S, G>,
     event: Value,
     now: DateTime<Utc>,

@@ -7,10 +7,15 @@ use test_support::logs;
 
 use chrono::{TimeZone, Utc};
 use domain::fakes::{InMemoryGroups, InMemoryProfiles};
+use domain::ports::{
+    Created, GroupDirectory, Page, PageCursor, PortError, ProfileStore, UpdateError,
+};
 use domain::signup::SelfServicePolicy;
-use domain::{ProfileStatus, UserId, UserType};
+use domain::{Profile, ProfileStatus, UserId, UserType};
 use post_confirmation::{Deps, Outcome, PostConfirmationError, handle};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 const CONFIRM: &str = include_str!("../fixtures/confirm_sign_up.json");
 const ADMIN_CONFIRM: &str = include_str!("../fixtures/admin_confirm_sign_up.json");
@@ -278,4 +283,123 @@ fn deps_with_outage() -> Deps<InMemoryProfiles, InMemoryGroups> {
     let d = deps("Patient");
     d.groups.set_down(true);
     d
+}
+
+/// Ports whose every call answers, but only after `latency`: a dependency that is slow
+/// rather than down.
+struct Slow<T> {
+    inner: T,
+    latency: Duration,
+}
+
+impl<T> Slow<T> {
+    async fn wait(&self) {
+        tokio::time::sleep(self.latency).await;
+    }
+}
+
+impl<T: ProfileStore> ProfileStore for Slow<T> {
+    async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
+        self.wait().await;
+        self.inner.create(profile).await
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
+        self.wait().await;
+        self.inner.get(id).await
+    }
+
+    async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
+        self.wait().await;
+        self.inner.update(previous, updated).await
+    }
+
+    async fn list(
+        &self,
+        user_type: UserType,
+        limit: u32,
+        after: Option<&PageCursor>,
+    ) -> Result<Page, PortError> {
+        self.wait().await;
+        self.inner.list(user_type, limit, after).await
+    }
+
+    async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {
+        self.wait().await;
+        self.inner.count_by_type().await
+    }
+}
+
+impl<T: GroupDirectory> GroupDirectory for Slow<T> {
+    async fn add_to_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> Result<(), PortError> {
+        self.wait().await;
+        self.inner.add_to_group(user_pool_id, username, group).await
+    }
+
+    async fn remove_from_group(
+        &self,
+        user_pool_id: &str,
+        username: &str,
+        group: UserType,
+    ) -> Result<(), PortError> {
+        self.wait().await;
+        self.inner
+            .remove_from_group(user_pool_id, username, group)
+            .await
+    }
+}
+
+/// Each call at the SDK's per-operation cap for the trigger (1.8 s).
+fn slow_deps() -> Deps<Slow<InMemoryProfiles>, Slow<InMemoryGroups>> {
+    let latency = Duration::from_millis(1800);
+    Deps {
+        store: Slow {
+            inner: InMemoryProfiles::default(),
+            latency,
+        },
+        groups: Slow {
+            inner: InMemoryGroups::default(),
+            latency,
+        },
+        policy: SelfServicePolicy::parse("Patient").unwrap(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_first_confirmation_still_finishes() {
+    let deps = slow_deps();
+    let started = tokio::time::Instant::now();
+
+    let (_, outcome) = handle(&deps, event(CONFIRM), now()).await.unwrap();
+
+    assert_eq!(outcome, Outcome::Created);
+    assert!(started.elapsed() < post_confirmation::DEADLINE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_retry_gives_up_inside_cognitos_five_seconds() {
+    // Arrange: the profile exists but the group grant did not happen, so the retry
+    // makes three slow calls in a row (create, read back, add to group).
+    let deps = slow_deps();
+    let profile = {
+        let fast = self::deps("Patient");
+        handle(&fast, event(CONFIRM), now()).await.unwrap();
+        fast.store.stored(&id(ADA)).unwrap()
+    };
+    deps.store.inner.create(&profile).await.unwrap();
+    let started = tokio::time::Instant::now();
+
+    let result = handle(&deps, event(CONFIRM), now()).await;
+
+    assert!(
+        matches!(result, Err(PostConfirmationError::DeadlineExceeded)),
+        "{result:?}"
+    );
+    assert_eq!(started.elapsed(), post_confirmation::DEADLINE);
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
