@@ -51,6 +51,10 @@ test-rust: setup
     # One total over every test binary, as the closing line.
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
 
+# Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.
+test-security: setup
+    cargo test --locked -p local-runner --test e2e -- --nocapture
+
 # Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto), then the Rust tests.
 test: setup lint package test-terraform test-rust
 

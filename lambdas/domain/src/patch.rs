@@ -23,7 +23,7 @@ pub const WRITABLE_FIELDS: [&str; 7] = [
     "user_type",
 ];
 
-/// Fields the API returns but no client may set (`user_type` is here too for non-admins).
+/// Fields the API returns but no client may set.
 pub const READ_ONLY_FIELDS: [&str; 7] = [
     "user_id",
     "email",
@@ -139,12 +139,9 @@ fn field<T>(
 }
 
 impl ProfilePatch {
-    /// `may_set_user_type` comes from the access policy; for everyone else `user_type` is read-only.
-    pub fn parse(
-        body: &Map<String, Value>,
-        today: NaiveDate,
-        may_set_user_type: bool,
-    ) -> Result<Self, PatchRejected> {
+    /// Who may set what is the access policy's business: a parsed `user_type` is only
+    /// applied for an Admin.
+    pub fn parse(body: &Map<String, Value>, today: NaiveDate) -> Result<Self, PatchRejected> {
         let mut patch = ProfilePatch::default();
         let mut rejected = PatchRejected {
             empty: body.is_empty(),
@@ -159,14 +156,13 @@ impl ProfilePatch {
                 "gender" => patch.gender = field(value, name, Gender::parse, r),
                 "blood_group" => patch.blood_group = field(value, name, BloodGroup::parse, r),
                 "picture_key" => patch.picture_key = field(value, name, PictureKey::parse, r),
-                "user_type" if may_set_user_type => match value.as_str().map(UserType::parse) {
+                "user_type" => match value.as_str().map(UserType::parse) {
                     Some(Ok(user_type)) => patch.user_type = Some(user_type),
                     _ => r.invalid.push((
                         name.clone(),
                         "must be exactly one of Patient, Doctor, Admin",
                     )),
                 },
-                "user_type" => r.read_only.push(name.clone()),
                 other if READ_ONLY_FIELDS.contains(&other) => r.read_only.push(name.clone()),
                 other => r.unknown.push(shown(other)),
             }
@@ -217,8 +213,8 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
     }
 
-    fn parse(body: Value, admin: bool) -> Result<ProfilePatch, PatchRejected> {
-        ProfilePatch::parse(body.as_object().unwrap(), today(), admin)
+    fn parse(body: Value) -> Result<ProfilePatch, PatchRejected> {
+        ProfilePatch::parse(body.as_object().unwrap(), today())
     }
 
     #[test]
@@ -226,7 +222,6 @@ mod tests {
         let patch = parse(
             json!({"name": "Ada", "phone_number": "+14155550123", "dob": "1990-02-03",
                    "gender": "female", "blood_group": "O-", "picture_key": null}),
-            false,
         )
         .unwrap();
         assert_eq!(
@@ -241,17 +236,16 @@ mod tests {
     #[test]
     fn names_every_offending_field_at_once() {
         let err = parse(
-            json!({"email": "x@example.com", "version": 9, "isAdmin": true, "user_type": "Admin",
+            json!({"email": "x@example.com", "version": 9, "isAdmin": true, "user_type": "root",
                    "dob": "2030-01-01", "blood_group": 5, "name": "ok"}),
-            false,
         )
         .unwrap_err();
         assert_eq!(err.unknown, ["isAdmin"]);
         let mut read_only = err.read_only.clone();
         read_only.sort();
-        assert_eq!(read_only, ["email", "user_type", "version"]);
+        assert_eq!(read_only, ["email", "version"]);
         let invalid: Vec<_> = err.invalid.iter().map(|(f, _)| f.as_str()).collect();
-        assert_eq!(invalid, ["blood_group", "dob"]);
+        assert_eq!(invalid, ["blood_group", "dob", "user_type"]);
         let message = err.to_string();
         for name in [
             "isAdmin",
@@ -268,13 +262,11 @@ mod tests {
     #[test]
     fn admins_may_set_user_type_but_only_exact_names() {
         assert_eq!(
-            parse(json!({"user_type": "Doctor"}), true)
-                .unwrap()
-                .user_type,
+            parse(json!({"user_type": "Doctor"})).unwrap().user_type,
             Some(UserType::Doctor)
         );
         for bad in [json!("doctor"), json!(null), json!(1)] {
-            let err = parse(json!({ "user_type": bad }), true).unwrap_err();
+            let err = parse(json!({ "user_type": bad })).unwrap_err();
             let invalid: Vec<_> = err
                 .invalid
                 .iter()
@@ -286,13 +278,13 @@ mod tests {
 
     #[test]
     fn an_empty_body_is_rejected() {
-        assert!(parse(json!({}), false).unwrap_err().empty);
+        assert!(parse(json!({})).unwrap_err().empty);
     }
 
     #[test]
     fn echoed_field_names_are_bounded() {
         let long = "k".repeat(10_000);
-        let err = parse(json!({ long.clone(): 1 }), false).unwrap_err();
+        let err = parse(json!({ long.clone(): 1 })).unwrap_err();
         assert!(err.to_string().len() < 200);
     }
 
@@ -300,15 +292,14 @@ mod tests {
         #[test]
         fn arbitrary_objects_never_panic(keys in proptest::collection::vec("\\PC{0,12}", 0..6), value in "\\PC{0,20}") {
             let body: Map<String, Value> = keys.into_iter().map(|k| (k, Value::String(value.clone()))).collect();
-            let _ = ProfilePatch::parse(&body, today(), false);
-            let _ = ProfilePatch::parse(&body, today(), true);
+            let _ = ProfilePatch::parse(&body, today());
         }
 
         #[test]
-        fn without_admin_rights_user_type_is_never_accepted(value in "\\PC{0,10}|Admin|Doctor") {
-            let body: Map<String, Value> = [("user_type".to_owned(), Value::String(value))].into_iter().collect();
-            let err = ProfilePatch::parse(&body, today(), false).unwrap_err();
-            prop_assert_eq!(err.read_only, vec!["user_type".to_owned()]);
+        fn only_exact_user_type_names_parse(value in "\\PC{0,10}|Admin|Doctor") {
+            let body: Map<String, Value> = [("user_type".to_owned(), Value::String(value.clone()))].into_iter().collect();
+            let parsed = ProfilePatch::parse(&body, today()).map(|p| p.user_type);
+            prop_assert_eq!(parsed.ok().flatten(), UserType::parse(&value).ok());
         }
     }
 }

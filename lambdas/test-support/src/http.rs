@@ -4,8 +4,31 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// What came back: the status, the headers in order, the body.
+pub struct Exchange {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Exchange {
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Sends `method` to an `http://host:port/path?query` URL; returns the status code and body.
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let reply = exchange(method, url, headers, body).await;
+    (reply.status, reply.body)
+}
+
+/// As `send`, with the response headers.
+pub async fn exchange(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Exchange {
     let rest = url
         .strip_prefix("http://")
         .expect("only http:// URLs on loopback");
@@ -24,14 +47,20 @@ pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
     let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Exchange {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
 }

@@ -215,4 +215,30 @@ mod tests {
             assert!(decode(&bad, None).is_err(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        /// Whatever a client sends as a cursor, raw or as base64url of any JSON object,
+        /// decoding answers a cursor or a 400, and what it accepts round-trips.
+        #[test]
+        fn any_cursor_text_is_a_cursor_or_a_400(
+            raw in "\\PC{0,60}",
+            fields in proptest::collection::btree_map("[a-z]{1,2}", "\\PC{0,40}", 0..5),
+            filtered in proptest::bool::ANY,
+        ) {
+            let filter = filtered.then_some(UserType::Patient);
+            let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&fields).unwrap());
+            for text in [raw.as_str(), forged.as_str()] {
+                match decode(text, filter) {
+                    Ok(resume) => {
+                        let again = encode(filter, resume.user_type, resume.after.as_ref());
+                        proptest::prop_assert!(decode(&again, filter).is_ok());
+                    }
+                    Err(e) => proptest::prop_assert!(
+                        matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }),
+                        "{e:?}"
+                    ),
+                }
+            }
+        }
+    }
 }

@@ -166,9 +166,11 @@ pub fn if_match(req: &Request) -> Result<Option<Vec<u64>>, ApiError> {
     }
     let mut versions = Vec::new();
     for tag in text.split(',').map(str::trim) {
-        if tag.starts_with("W/") {
-            continue;
-        }
+        // A weak tag must still be well formed; it just matches no version.
+        let (weak, tag) = match tag.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, tag),
+        };
         let digits = tag
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
@@ -176,7 +178,10 @@ pub fn if_match(req: &Request) -> Result<Option<Vec<u64>>, ApiError> {
         if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        versions.push(digits.parse::<u64>().map_err(|_| invalid())?);
+        let version = digits.parse::<u64>().map_err(|_| invalid())?;
+        if !weak {
+            versions.push(version);
+        }
     }
     Ok(Some(versions))
 }

@@ -13,6 +13,13 @@ pub enum ApiError {
     Unauthenticated,
     #[error(transparent)]
     Forbidden(#[from] Denied),
+    /// A well-formed `picture_key` under another user's prefix: not the caller's to attach.
+    #[error("picture_key must be an upload under this profile's own prefix")]
+    PictureOfAnotherUser,
+    /// A well-formed `picture_key` whose upload is missing or not an allowed picture:
+    /// the request is fine, the bucket's state is not (so not a 400).
+    #[error("picture_key {0}")]
+    UnusablePicture(String),
     #[error("{0}")]
     NotFound(&'static str),
     #[error("this resource does not support that method")]
@@ -43,10 +50,11 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => (400, code),
             ApiError::Unauthenticated => (401, "unauthenticated"),
-            ApiError::Forbidden(_) => (403, "forbidden"),
+            ApiError::Forbidden(_) | ApiError::PictureOfAnotherUser => (403, "forbidden"),
             ApiError::NotFound(_) => (404, "not_found"),
             ApiError::MethodNotAllowed => (405, "method_not_allowed"),
             ApiError::Conflict => (409, "conflict"),
+            ApiError::UnusablePicture(_) => (409, "unusable_picture"),
             ApiError::PreconditionFailed => (412, "precondition_failed"),
             ApiError::PayloadTooLarge(_) => (413, "payload_too_large"),
             ApiError::UnsupportedMediaType => (415, "unsupported_media_type"),

@@ -129,7 +129,8 @@ pub async fn get<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
 }
 
 /// A picture may be attached only if it was uploaded under the profile owner's
-/// prefix and S3 holds an allowed type within the size limit.
+/// prefix and S3 holds an allowed type within the size limit. The key itself was
+/// already checked by the patch parser, so these are 403/409, not 400.
 async fn check_picture<S, P: PictureStore, G>(
     deps: &Deps<S, P, G>,
     patch: &ProfilePatch,
@@ -138,22 +139,22 @@ async fn check_picture<S, P: PictureStore, G>(
     let Some(domain::patch::Change::Set(key)) = &patch.picture_key else {
         return Ok(());
     };
-    let invalid = |why: &str| ApiError::bad_request("invalid_fields", format!("picture_key {why}"));
     if key.owner() != owner {
-        return Err(invalid("must be under the profile owner's own prefix"));
+        return Err(ApiError::PictureOfAnotherUser);
     }
+    let unusable = |why: &str| ApiError::UnusablePicture(why.to_owned());
     let stored = deps
         .pictures
         .describe(key)
         .await?
-        .ok_or_else(|| invalid("does not refer to an uploaded picture"))?;
+        .ok_or_else(|| unusable("does not refer to an uploaded picture"))?;
     if stored.content_type.as_deref() != Some(key.image_type().content_type()) {
-        return Err(invalid(
+        return Err(unusable(
             "refers to an object whose Content-Type does not match its extension",
         ));
     }
     if stored.size == 0 || stored.size > deps.config.max_picture_bytes {
-        return Err(invalid(&format!(
+        return Err(unusable(&format!(
             "refers to an object that is empty or over {} bytes",
             deps.config.max_picture_bytes
         )));
@@ -194,9 +195,12 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
 ) -> Result<Reply, ApiError> {
     let (caller, target) = edge::authorized_target(req, Action::UpdateProfile)?;
     let body = edge::json_object(req)?;
-    let may_set_user_type = authorize(&caller, Action::ChangeUserType, Some(&target)).is_ok();
-    let patch = ProfilePatch::parse(&body, now.date_naive(), may_set_user_type)
+    // `user_type` is a well-formed field for everyone; setting it is a permission (403), not a 400.
+    let patch = ProfilePatch::parse(&body, now.date_naive())
         .map_err(|rejected| ApiError::bad_request("invalid_fields", rejected.to_string()))?;
+    if patch.user_type.is_some() {
+        authorize(&caller, Action::ChangeUserType, Some(&target))?;
+    }
     let expected = edge::if_match(req)?;
     check_picture(deps, &patch, &target).await?;
 

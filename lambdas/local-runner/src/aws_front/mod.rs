@@ -1,8 +1,10 @@
 //! The AWS front: one endpoint for every AWS call. Everything goes to moto unchanged,
-//! except the Cognito operations that fire triggers or that moto checks more loosely than AWS.
+//! except the Cognito operations that fire triggers or that moto checks more loosely than
+//! AWS, and Lambda's Invoke, which runs the function here.
 
 mod cognito;
 mod errors;
+mod lambda;
 mod moto;
 mod moto_gaps;
 
@@ -29,6 +31,11 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         Ok(body) => body,
         Err(e) => return http::json(413, &serde_json::json!({"message": e.to_string()})),
     };
+    if parts.method == hyper::Method::POST
+        && let Some(function) = lambda::invoked_function(parts.uri.path())
+    {
+        return lambda::invoke(&front, &function, body).await;
+    }
     let operation = parts
         .headers
         .get("x-amz-target")

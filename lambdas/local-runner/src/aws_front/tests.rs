@@ -148,3 +148,54 @@ async fn a_crashed_or_hung_trigger_is_cognitos_unexpected_lambda_error_and_creat
     );
     assert!(!exists("slow-1").await);
 }
+
+/// (status, X-Amz-Function-Error, body) of Lambda's Invoke through the front.
+async fn invoke(endpoint: &str, function: &str, payload: &str) -> (u16, Option<String>, String) {
+    use http_body_util::BodyExt;
+    let request = hyper::Request::post(format!(
+        "{endpoint}/2015-03-31/functions/{function}/invocations"
+    ))
+    .body(http_body_util::Full::new(bytes::Bytes::from(
+        payload.to_owned(),
+    )))
+    .unwrap();
+    let reply = http::client().request(request).await.unwrap();
+    let status = reply.status().as_u16();
+    let function_error = reply
+        .headers()
+        .get("x-amz-function-error")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = reply.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        function_error,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_invoke_runs_the_function_by_name_or_arn_and_flags_its_failures() {
+    let (endpoint, _, _) = front_with_script_trigger().await;
+    let event = r#"{"userName":"fine-2"}"#;
+
+    assert_eq!(
+        invoke(&endpoint, "pre-signup", event).await,
+        (200, None, event.to_string())
+    );
+    let encoded_arn = TRIGGER_ARN.replace(':', "%3A");
+    assert_eq!(
+        invoke(&endpoint, &encoded_arn, event).await,
+        (200, None, event.to_string())
+    );
+
+    let (status, function_error, body) =
+        invoke(&endpoint, "pre-signup", r#"{"userName":"crash-2"}"#).await;
+    assert_eq!(
+        (status, function_error.as_deref()),
+        (200, Some("Unhandled"))
+    );
+    assert!(body.contains("errorType"), "{body}");
+
+    assert_eq!(invoke(&endpoint, "nowhere", event).await.0, 404);
+    assert_eq!(invoke(&endpoint, "pre-signup", "not json").await.0, 400);
+}

@@ -8,13 +8,46 @@ pub struct Api {
 
 pub struct Reply {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as JSON, or as a string when it is not JSON.
     pub body: Value,
+    pub raw: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Api {
     pub fn new(base: &str) -> Api {
         Api {
             base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// Sends exactly these headers (plus Host and Content-Length) and body bytes.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let length = body.len().to_string();
+        let mut all = vec![("Content-Length", length.as_str())];
+        all.extend_from_slice(headers);
+        let reply =
+            test_support::http::exchange(method, &format!("{}{path}", self.base), &all, body).await;
+        Reply {
+            status: reply.status,
+            body: serde_json::from_str(&reply.body).unwrap_or(Value::String(reply.body.clone())),
+            headers: reply.headers,
+            raw: reply.body,
         }
     }
 
@@ -26,28 +59,14 @@ impl Api {
         body: Option<&Value>,
     ) -> Reply {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let length = body.len().to_string();
-        let mut headers = vec![
-            ("Content-Length", length.as_str()),
-            ("Accept", "application/json"),
-        ];
+        let mut headers = vec![("Accept", "application/json")];
         if let Some(token) = authorization {
             headers.push(("Authorization", token));
         }
         if !body.is_empty() {
             headers.push(("Content-Type", "application/json"));
         }
-        let (status, text) = test_support::http::send(
-            method,
-            &format!("{}{path}", self.base),
-            &headers,
-            body.as_bytes(),
-        )
-        .await;
-        Reply {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        }
+        self.send(method, path, &headers, body.as_bytes()).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

@@ -17,6 +17,22 @@ pub struct Users {
     pub client: Client,
     pub pool_id: String,
     pub app_client_id: String,
+    /// Every email and token handed out, for the log scan at the end.
+    pub secrets: Secrets,
+}
+
+/// Values that must never appear in a log.
+#[derive(Default)]
+pub struct Secrets(std::sync::Mutex<Vec<String>>);
+
+impl Secrets {
+    pub fn remember(&self, value: &str) {
+        self.0.lock().unwrap().push(value.to_string());
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
 }
 
 /// A signed-in user: their sub and ID token.
@@ -84,6 +100,7 @@ impl Users {
             client: Client::new(&config),
             pool_id: stack.user_pool_id.clone(),
             app_client_id: stack.user_pool_client_id.clone(),
+            secrets: Secrets::default(),
         }
     }
 
@@ -92,6 +109,14 @@ impl Users {
         email: &str,
         attributes: &[(&str, &str)],
     ) -> Result<(), (String, String)> {
+        self.secrets.remember(email);
+        // Blood group and gender values are short common words: the log scan looks
+        // for them as JSON values instead.
+        for (name, value) in attributes {
+            if ["name", "phone_number", "custom:dob"].contains(name) {
+                self.secrets.remember(value);
+            }
+        }
         let mut request = self
             .client
             .sign_up()
@@ -151,6 +176,7 @@ impl Users {
             .unwrap()
             .to_string();
         let sub = claims(&id_token)["sub"].as_str().unwrap().to_string();
+        self.secrets.remember(&id_token);
         SignedIn {
             email: email.to_string(),
             sub,
@@ -176,6 +202,7 @@ impl Users {
     /// What an operator does (README, "Creating the first Admin"), with a password set for them.
     pub async fn operator_creates_admin(&self) -> SignedIn {
         let email = unique_email("grace.admin");
+        self.secrets.remember(&email);
         self.client
             .admin_create_user()
             .user_pool_id(&self.pool_id)
@@ -213,6 +240,86 @@ impl Users {
         self.sign_in(&email, PASSWORD).await
     }
 
+    /// A genuine ID token from another user pool of the same account (and the same
+    /// emulator signing key): only its issuer and audience tell it apart.
+    pub async fn foreign_pool_token(&self) -> String {
+        let pool = self
+            .client
+            .create_user_pool()
+            .pool_name("foreign")
+            .send()
+            .await
+            .unwrap();
+        let pool_id = pool.user_pool().unwrap().id().unwrap().to_string();
+        let app = self
+            .client
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("foreign-app")
+            .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .send()
+            .await
+            .unwrap();
+        let app_id = app
+            .user_pool_client()
+            .unwrap()
+            .client_id()
+            .unwrap()
+            .to_string();
+        let email = unique_email("foreigner");
+        self.secrets.remember(&email);
+        self.client
+            .admin_create_user()
+            .user_pool_id(&pool_id)
+            .username(&email)
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&pool_id)
+            .username(&email)
+            .password(PASSWORD)
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+        let auth = self
+            .client
+            .initiate_auth()
+            .client_id(&app_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", &email)
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        let token = auth
+            .authentication_result()
+            .unwrap()
+            .id_token()
+            .unwrap()
+            .to_string();
+        self.secrets.remember(&token);
+        token
+    }
+
+    /// The groups Cognito lists for the user (no sign-in needed: works for unconfirmed users).
+    pub async fn groups_of(&self, email: &str) -> Vec<String> {
+        self.client
+            .admin_list_groups_for_user()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .send()
+            .await
+            .unwrap()
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_name().map(str::to_string))
+            .collect()
+    }
+
     pub async fn user_exists(&self, email: &str) -> bool {
         match self
             .client
@@ -230,4 +337,32 @@ impl Users {
             }
         }
     }
+}
+
+pub fn base64_url(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Signs `claims` with the key moto signs its tokens with (moto's bundled test key).
+pub fn sign_with_moto_key(claims: &serde_json::Value) -> String {
+    let python = test_support::emulator::project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
+    let script = r#"
+import json, sys
+from joserfc import jwk, jwt
+from moto.utilities.utils import load_resource
+key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+print(jwt.encode({"kid": "dummy", "alg": "RS256"}, json.loads(sys.argv[1]), key))
+"#;
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(claims.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
 }

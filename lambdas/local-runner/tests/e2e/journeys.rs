@@ -2,7 +2,8 @@
 
 use super::api::Api;
 use super::cognito::{
-    PASSWORD, SignedIn, Users, attribute, claims, error_of, groups, unique_email,
+    PASSWORD, SignedIn, Users, attribute, base64_url, claims, error_of, groups, sign_with_moto_key,
+    unique_email,
 };
 use super::stack::StackInfo;
 use serde_json::{Value, json};
@@ -383,33 +384,4 @@ async fn delete_table(stack: &StackInfo) {
     )
     .await;
     assert_eq!(status, 200, "DeleteTable through the AWS front: {reply}");
-}
-
-fn base64_url(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Signs `claims` with the key moto signs its tokens with (moto's bundled test key).
-fn sign_with_moto_key(claims: &Value) -> String {
-    let python = test_support::emulator::project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
-    let script = r#"
-import json, sys
-from joserfc import jwk, jwt
-from moto.utilities.utils import load_resource
-key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
-print(jwt.encode({"kid": "dummy", "alg": "RS256"}, json.loads(sys.argv[1]), key))
-"#;
-    let output = std::process::Command::new(python)
-        .arg("-c")
-        .arg(script)
-        .arg(claims.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
 }

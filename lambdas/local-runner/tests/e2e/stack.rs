@@ -15,6 +15,8 @@ pub struct StackInfo {
 
 pub struct Stack {
     pub info: StackInfo,
+    /// The LOCAL_STACK_DIR: stack.json, pids/ and logs/.
+    pub dir: PathBuf,
     owned_dir: Option<PathBuf>,
 }
 
@@ -25,7 +27,8 @@ fn workspace_root() -> PathBuf {
         .unwrap()
 }
 
-fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
+/// Runs `just <recipe>` for the stack in `dir`.
+pub fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
     let root = workspace_root();
     let just = test_support::emulator::project_tool("JUST", &[".venv/bin/just"]);
     let mut command = Command::new(just);
@@ -45,8 +48,10 @@ fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
 impl Stack {
     pub fn up() -> Stack {
         if let Ok(path) = std::env::var("E2E_STACK_JSON") {
+            let path = PathBuf::from(path);
             return Stack {
-                info: read_info(&PathBuf::from(path)),
+                info: read_info(&path),
+                dir: path.parent().unwrap().to_path_buf(),
                 owned_dir: None,
             };
         }
@@ -55,6 +60,7 @@ impl Stack {
             .join(format!("e2e-{}", std::process::id()));
         let mut stack = Stack {
             info: blank_info(),
+            dir: dir.clone(),
             owned_dir: Some(dir.clone()),
         };
         let started = std::time::Instant::now();

@@ -5,6 +5,7 @@
 
 mod access_matrix;
 mod admin;
+mod fuzz_findings;
 mod hardening;
 mod pictures;
 mod profiles;

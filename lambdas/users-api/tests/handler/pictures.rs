@@ -98,14 +98,14 @@ async fn attaching_a_picture_checks_owner_existence_type_and_size() {
             .json(json!({"picture_key": key}))
     };
 
-    for (key, why) in [
-        (&theirs, "own prefix"),
-        (&mine, "uploaded picture"),
-        (&wrong_type, "Content-Type"),
-        (&too_big, "bytes"),
+    for (key, status, why) in [
+        (&theirs, 403, "own prefix"),
+        (&mine, 409, "uploaded picture"),
+        (&wrong_type, 409, "Content-Type"),
+        (&too_big, 409, "bytes"),
     ] {
         let reply = attach(key).send(&deps).await;
-        assert_eq!(reply.status, 400, "{key}");
+        assert_eq!(reply.status, status, "{key}");
         assert!(
             reply.error_message().contains(why),
             "{key}: {}",

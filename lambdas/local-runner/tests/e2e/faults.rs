@@ -1,0 +1,177 @@
+//! Faults: the emulator behind every AWS call frozen (SIGSTOP) or slowed mid-request.
+//! The API answers a well-formed 503 in time, the trigger fails inside Cognito's 5 s,
+//! and once the emulator is back a retry completes with nothing half-written.
+
+use super::api::Api;
+use super::cognito::{SignedIn, Users, unique_email};
+use super::lambda::{Lambda, confirmation_event};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// moto frozen until dropped (so a failed assertion never leaves it stopped).
+struct Frozen {
+    pid: String,
+}
+
+impl Frozen {
+    fn moto(stack_dir: &Path) -> Frozen {
+        let pid = std::fs::read_to_string(stack_dir.join("pids/moto"))
+            .unwrap()
+            .trim()
+            .to_string();
+        signal("-STOP", &pid);
+        Frozen { pid }
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal("-CONT", &self.pid);
+    }
+}
+
+fn signal(which: &str, pid: &str) {
+    let status = std::process::Command::new("kill")
+        .args([which, pid])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {which} {pid}");
+}
+
+/// The API's deadline for a dependency (4 s of SDK time) plus the runner's overhead;
+/// API Gateway itself gives up at 29 s.
+const API_ANSWERS_WITHIN: Duration = Duration::from_secs(10);
+const COGNITO_TRIGGER_BUDGET: Duration = Duration::from_secs(5);
+
+pub async fn a_frozen_emulator_gets_503s_and_a_failed_trigger_then_recovery(
+    stack_dir: &Path,
+    users: &Users,
+    api: &Api,
+    lambda: &Lambda,
+    region: &str,
+    patient: &SignedIn,
+    admin: &SignedIn,
+) {
+    // Arrange, while moto still answers.
+    let function = lambda.function_named("post-confirmation").await;
+    let email = unique_email("outage.patient");
+    users
+        .sign_up(&email, &[("custom:user_type", "Patient")])
+        .await
+        .unwrap();
+    let event = confirmation_event(users, region, &email).await;
+    let sub = event["request"]["userAttributes"]["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = api.get("/users/me", &patient.id_token).await;
+    let metrics_before = api.get("/admin/metrics", &admin.id_token).await.body;
+
+    {
+        let _frozen = Frozen::moto(stack_dir);
+
+        for (method, body) in [
+            ("GET", None),
+            ("PUT", Some(json!({"name": "Written In Outage"}))),
+        ] {
+            let started = Instant::now();
+            let bearer = format!("Bearer {}", patient.id_token);
+            let reply = api
+                .call(method, "/users/me", Some(&bearer), body.as_ref())
+                .await;
+            let took = started.elapsed();
+            assert_eq!(
+                reply.status, 503,
+                "{method} during the outage: {}",
+                reply.raw
+            );
+            assert_eq!(
+                reply.body["error"]["code"], "service_unavailable",
+                "{}",
+                reply.raw
+            );
+            assert!(
+                reply.header("retry-after").is_some(),
+                "503 says when to retry"
+            );
+            assert!(
+                took < API_ANSWERS_WITHIN,
+                "{method} answered after {took:?}"
+            );
+            eprintln!("e2e: {method} /users/me with moto frozen: 503 in {took:?}");
+        }
+
+        let failed = lambda.invoke(&function, &event).await;
+        assert_eq!(
+            failed.function_error.as_deref(),
+            Some("Unhandled"),
+            "{}",
+            failed.payload
+        );
+        assert!(
+            failed.took < COGNITO_TRIGGER_BUDGET,
+            "the trigger failed after {:?}",
+            failed.took
+        );
+        eprintln!(
+            "e2e: PostConfirmation with moto frozen: failed in {:?}",
+            failed.took
+        );
+    }
+
+    // Recovery: what was written during the outage is whole or absent, and retries finish.
+    let after = api.get("/users/me", &patient.id_token).await;
+    assert_eq!(after.status, 200, "{}", after.raw);
+    let old_version = before.body["version"].as_u64().unwrap();
+    if after.body["name"] == "Written In Outage" {
+        assert_eq!(after.body["version"].as_u64(), Some(old_version + 1));
+    } else {
+        assert_eq!(after.body, before.body, "a PUT that failed left no trace");
+    }
+    let retried = api
+        .put(
+            "/users/me",
+            &patient.id_token,
+            &json!({"name": "Written After Outage"}),
+        )
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.raw);
+
+    let redelivered = lambda.invoke(&function, &event).await;
+    assert_eq!(redelivered.function_error, None, "{}", redelivered.payload);
+    let metrics_after = api.get("/admin/metrics", &admin.id_token).await.body;
+    assert_eq!(
+        metrics_after["by_user_type"]["Patient"].as_u64(),
+        metrics_before["by_user_type"]["Patient"]
+            .as_u64()
+            .map(|n| n + 1),
+        "the interrupted and the retried confirmation count once"
+    );
+    let profile = api.get(&format!("/users/{sub}"), &admin.id_token).await;
+    assert_eq!(
+        (profile.status, profile.body["version"].as_u64()),
+        (200, Some(1))
+    );
+    assert_eq!(users.groups_of(&email).await, ["Patient"]);
+}
+
+pub async fn a_slowed_emulator_only_delays_the_answer(
+    stack_dir: &Path,
+    api: Arc<Api>,
+    patient: &SignedIn,
+) {
+    let frozen = Frozen::moto(stack_dir);
+    let token = patient.id_token.clone();
+    let started = Instant::now();
+    let request = tokio::spawn(async move { api.get("/users/me", &token).await });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    drop(frozen);
+    let reply = request.await.unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    eprintln!(
+        "e2e: GET /users/me with moto paused for 0.8 s: 200 in {:?}",
+        started.elapsed()
+    );
+}

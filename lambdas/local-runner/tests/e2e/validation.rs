@@ -1,0 +1,267 @@
+//! Mass assignment and validation through the stack: every read-only and unknown field,
+//! wrong types and boundary values get a 400 that names the problem, and the stored
+//! profile stays byte-for-byte what it was.
+
+use super::api::Api;
+use super::cognito::SignedIn;
+use serde_json::{Value, json};
+
+/// The profile as the owner reads it, with the one field that changes on every read
+/// (the presigned picture URL) left out.
+async fn snapshot(api: &Api, who: &SignedIn) -> String {
+    let reply = api.get("/users/me", &who.id_token).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let mut body = reply.body;
+    body.as_object_mut().unwrap().remove("picture_url");
+    body.to_string()
+}
+
+/// (what is wrong, body as sent, a word the error message must contain).
+fn refused_bodies(patient: &SignedIn, other: &SignedIn) -> Vec<(String, Vec<u8>, String)> {
+    let mut cases: Vec<(String, Value, &str)> = Vec::new();
+    for field in [
+        "user_id",
+        "email",
+        "status",
+        "created_at",
+        "updated_at",
+        "version",
+        "picture_url",
+    ] {
+        cases.push((format!("read-only {field}"), json!({field: "x"}), field));
+    }
+    for field in [
+        "is_admin",
+        "cognito:groups",
+        "groups",
+        "role",
+        "__proto__",
+        "Name",
+        "name ",
+        "sub",
+    ] {
+        cases.push((
+            format!("unknown {field:?}"),
+            json!({field: "Admin"}),
+            field.trim(),
+        ));
+    }
+    // One bad field spoils the whole request: the good one beside it is not written.
+    cases.push((
+        "valid name beside a read-only field".into(),
+        json!({"name": "Half Written", "user_id": other.sub}),
+        "user_id",
+    ));
+    for (field, value) in [
+        ("name", json!(5)),
+        ("name", json!(true)),
+        ("name", json!({"first": "Ada"})),
+        ("name", json!(["Ada"])),
+        ("dob", json!(19900101)),
+        ("phone_number", json!(447700900123_u64)),
+        ("blood_group", json!(["O+"])),
+        ("gender", json!(1)),
+        ("picture_key", json!({})),
+    ] {
+        cases.push((format!("{field} as {value}"), json!({field: value}), field));
+    }
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    for (field, value) in [
+        ("name", "x".repeat(101)),
+        ("name", "é".repeat(101)),
+        ("name", String::new()),
+        ("name", "   ".into()),
+        ("name", "Ada\u{0000}".into()),
+        ("name", "Ada\u{0007}".into()),
+        ("name", "Ada\u{202E}nimda".into()),
+        ("name", "Ad\u{200B}a".into()),
+        ("name", "\u{FEFF}Ada".into()),
+        ("dob", "2023-02-29".into()),
+        ("dob", "1990-13-01".into()),
+        ("dob", "1990-4-1".into()),
+        ("dob", "1990-04-01T00:00:00Z".into()),
+        ("dob", tomorrow),
+        ("dob", "1850-01-01".into()),
+        ("dob", "９９９９-01-01".into()),
+        ("phone_number", "07700900123".into()),
+        ("phone_number", "+44 7700 900123".into()),
+        ("phone_number", format!("+{}", "1".repeat(20))),
+        ("blood_group", "o+".into()),
+        ("blood_group", "O".into()),
+        ("blood_group", "AB+ ".into()),
+        ("gender", "FEMALE".into()),
+        (
+            "picture_key",
+            format!("profile-pictures/{}/../../x.png", patient.sub),
+        ),
+        ("picture_key", "/etc/passwd".into()),
+    ] {
+        let shown: String = value.chars().take(24).collect();
+        cases.push((format!("{field} = {shown:?}"), json!({field: value}), field));
+    }
+    let mut raw: Vec<(String, Vec<u8>, String)> = cases
+        .into_iter()
+        .map(|(what, body, word)| (what, body.to_string().into_bytes(), word.to_string()))
+        .collect();
+    for (what, body) in [
+        ("a number beyond f64", r#"{"name": 1e400}"#.to_string()),
+        (
+            "a 40-digit integer",
+            r#"{"version": 1234567890123456789012345678901234567890}"#.to_string(),
+        ),
+        ("an array body", "[]".to_string()),
+        ("a string body", r#""name""#.to_string()),
+        ("a null body", "null".to_string()),
+        ("truncated JSON", r#"{"name": "Ada"#.to_string()),
+        (
+            "deep nesting",
+            format!("{}{}", "[".repeat(5000), "]".repeat(5000)),
+        ),
+        ("invalid UTF-8", String::new()),
+    ] {
+        let bytes = if what == "invalid UTF-8" {
+            b"{\"name\": \"\xff\xfe\"}".to_vec()
+        } else {
+            body.into_bytes()
+        };
+        raw.push((what.to_string(), bytes, String::new()));
+    }
+    raw
+}
+
+pub async fn bad_input_is_refused_and_writes_nothing(
+    api: &Api,
+    patient: &SignedIn,
+    other: &SignedIn,
+) {
+    let before = snapshot(api, patient).await;
+    let other_before = snapshot(api, other).await;
+    let cases = refused_bodies(patient, other);
+    for (what, body, word) in &cases {
+        let reply = api
+            .send(
+                "PUT",
+                "/users/me",
+                &[
+                    ("Authorization", patient.id_token.as_str()),
+                    ("Content-Type", "application/json"),
+                ],
+                body,
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{what}: {}", reply.raw);
+        let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            reply.body["error"]["code"].is_string() && !message.is_empty(),
+            "{what}: {}",
+            reply.raw
+        );
+        assert!(
+            message.contains(word.as_str()),
+            "{what}: the message names {word:?}: {message}"
+        );
+    }
+    // Naming user_type is a question of permission, whatever the value (see the spec).
+    for value in ["Admin", "Doctor", "Patient"] {
+        let reply = api
+            .put("/users/me", &patient.id_token, &json!({"user_type": value}))
+            .await;
+        assert_eq!(
+            (reply.status, &reply.body["error"]["code"]),
+            (403, &json!("forbidden")),
+            "user_type {value}: {}",
+            reply.raw
+        );
+    }
+    // A well-formed picture key is refused for what it points at: another user's
+    // picture (403), or nothing uploaded (409).
+    for (key, status) in [
+        (
+            format!(
+                "profile-pictures/{}/{}.png",
+                other.sub,
+                uuid::Uuid::new_v4()
+            ),
+            403,
+        ),
+        (
+            format!(
+                "profile-pictures/{}/{}.png",
+                patient.sub,
+                uuid::Uuid::new_v4()
+            ),
+            409,
+        ),
+    ] {
+        let reply = api
+            .put("/users/me", &patient.id_token, &json!({"picture_key": key}))
+            .await;
+        assert_eq!(reply.status, status, "{key}: {}", reply.raw);
+    }
+    let too_large = format!(r#"{{"name": "{}"}}"#, "x".repeat(17 * 1024));
+    let reply = api
+        .send(
+            "PUT",
+            "/users/me",
+            &[
+                ("Authorization", patient.id_token.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            too_large.as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 413, "{}", reply.raw);
+    let reply = api
+        .send(
+            "PUT",
+            "/users/me",
+            &[
+                ("Authorization", patient.id_token.as_str()),
+                ("Content-Type", "text/plain"),
+            ],
+            br#"{"name": "Ada"}"#,
+        )
+        .await;
+    assert_eq!(reply.status, 415, "{}", reply.raw);
+
+    assert_eq!(
+        snapshot(api, patient).await,
+        before,
+        "a refused PUT changed the profile"
+    );
+    assert_eq!(
+        snapshot(api, other).await,
+        other_before,
+        "a refused PUT changed another profile"
+    );
+    eprintln!(
+        "e2e: {} refused bodies, profiles unchanged",
+        cases.len() + 4
+    );
+}
+
+pub async fn boundary_values_are_accepted(api: &Api, patient: &SignedIn) {
+    let today = chrono::Utc::now().date_naive().to_string();
+    for (field, value) in [
+        ("name", json!("x".repeat(100))),
+        ("name", json!("é".repeat(100))),
+        ("name", json!("  Ada Lovelace  ")),
+        ("name", json!("Zoë Ōkubo-Nakamura 李")),
+        ("dob", json!("2024-02-29")),
+        ("dob", json!(today)),
+        ("phone_number", json!(format!("+{}", "1".repeat(15)))),
+        ("blood_group", json!("AB-")),
+        ("gender", json!("prefer_not_to_say")),
+        ("phone_number", Value::Null),
+    ] {
+        let reply = api
+            .put("/users/me", &patient.id_token, &json!({field: value}))
+            .await;
+        assert_eq!(reply.status, 200, "{field} = {value}: {}", reply.raw);
+        let stored = &reply.body[field];
+        match &value {
+            Value::String(s) => assert_eq!(stored.as_str(), Some(s.trim()), "{field}"),
+            _ => assert!(stored.is_null(), "{field} cleared"),
+        }
+    }
+}
