@@ -8,6 +8,7 @@ export PATH := venv / "bin" + ":" + tools / "bin" + ":" + env_var("PATH")
 
 import 'terraform/terraform.just'
 import 'local/local.just'
+import 'bench/bench.just'
 
 # List the recipes.
 default:

@@ -20,10 +20,21 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 fn main() -> ExitCode {
-    let args = match cli::parse(std::env::args().skip(1)) {
-        Ok(args) => args,
+    let mut raw = std::env::args().skip(1).peekable();
+    let wants_cold_starts = raw.next_if(|first| first == "cold-starts").is_some();
+    let parsed = if wants_cold_starts {
+        cli::parse_cold_starts(raw)
+            .map(Command::ColdStarts)
+            .map_err(|m| format!("{m}\n{}", cli::COLD_STARTS_USAGE))
+    } else {
+        cli::parse(raw)
+            .map(Command::Serve)
+            .map_err(|m| format!("{m}\n{}", cli::USAGE))
+    };
+    let command = match parsed {
+        Ok(command) => command,
         Err(message) => {
-            eprintln!("{message}\n{}", cli::USAGE);
+            eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
@@ -37,13 +48,71 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    let result = match command {
+        Command::Serve(args) => runtime.block_on(run(args)),
+        Command::ColdStarts(args) => runtime.block_on(cold_starts(args)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("local-runner: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+enum Command {
+    Serve(cli::Args),
+    ColdStarts(cli::ColdStartArgs),
+}
+
+/// Starts one bundle fresh `count` times and prints the figures as JSON on stdout.
+async fn cold_starts(args: cli::ColdStartArgs) -> Result<(), String> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let events: Vec<bytes::Bytes> = read(&args.events)?
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| bytes::Bytes::from(line.to_string()))
+        .collect();
+    if events.is_empty() {
+        return Err(format!("{} holds no event", args.events.display()));
+    }
+    for dir in [&args.work_dir, &args.logs_dir] {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let plan = functions::cold_starts::Plan {
+        spec: applied::FunctionSpec {
+            arn: format!(
+                "arn:aws:lambda:{}:000000000000:function:{}",
+                args.region, args.name
+            ),
+            name: args.name,
+            zip_path: args.bundle,
+            handler: "bootstrap".to_string(),
+            environment: args.environment.into_iter().collect(),
+            timeout: std::time::Duration::from_secs(args.timeout_seconds),
+            memory_mb: args.memory_mb,
+            log_level: None,
+        },
+        sandbox: Sandbox {
+            aws_endpoint_url: args.aws_endpoint_url,
+            region: args.region,
+            work_dir: std::fs::canonicalize(&args.work_dir).map_err(|e| e.to_string())?,
+            logs_dir: args.logs_dir,
+            concurrency: 1,
+        },
+        events,
+        count: args.count,
+        invocations: args.invocations,
+    };
+    let report = functions::cold_starts::measure(&plan).await?;
+    println!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 async fn run(args: cli::Args) -> Result<(), String> {

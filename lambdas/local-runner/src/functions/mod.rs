@@ -1,6 +1,7 @@
 //! Runs the applied functions: one pool of instances per function, keyed by ARN.
 
 mod bundle;
+pub mod cold_starts;
 mod instance;
 mod invocation;
 mod pool;
