@@ -159,10 +159,21 @@ impl Users {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> SignedIn {
+        let id_token = self.id_token(&self.app_client_id, email, password).await;
+        let sub = claims(&id_token)["sub"].as_str().unwrap().to_string();
+        SignedIn {
+            email: email.to_string(),
+            sub,
+            id_token,
+        }
+    }
+
+    /// USER_PASSWORD_AUTH through `app_client_id`; the ID token.
+    async fn id_token(&self, app_client_id: &str, email: &str, password: &str) -> String {
         let result = self
             .client
             .initiate_auth()
-            .client_id(&self.app_client_id)
+            .client_id(app_client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", email)
             .auth_parameters("PASSWORD", password)
@@ -175,13 +186,8 @@ impl Users {
             .id_token()
             .unwrap()
             .to_string();
-        let sub = claims(&id_token)["sub"].as_str().unwrap().to_string();
         self.secrets.remember(&id_token);
-        SignedIn {
-            email: email.to_string(),
-            sub,
-            id_token,
-        }
+        id_token
     }
 
     pub async fn signed_up_and_confirmed(
@@ -285,24 +291,7 @@ impl Users {
             .send()
             .await
             .unwrap();
-        let auth = self
-            .client
-            .initiate_auth()
-            .client_id(&app_id)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .auth_parameters("USERNAME", &email)
-            .auth_parameters("PASSWORD", PASSWORD)
-            .send()
-            .await
-            .unwrap();
-        let token = auth
-            .authentication_result()
-            .unwrap()
-            .id_token()
-            .unwrap()
-            .to_string();
-        self.secrets.remember(&token);
-        token
+        self.id_token(&app_id, &email, PASSWORD).await
     }
 
     /// The groups Cognito lists for the user (no sign-in needed: works for unconfirmed users).

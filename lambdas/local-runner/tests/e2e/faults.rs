@@ -5,6 +5,7 @@
 use super::api::Api;
 use super::cognito::{SignedIn, Users, unique_email};
 use super::lambda::{Lambda, confirmation_event};
+use super::races::{count, metrics};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
@@ -67,7 +68,7 @@ pub async fn a_frozen_emulator_gets_503s_and_a_failed_trigger_then_recovery(
         .unwrap()
         .to_string();
     let before = api.get("/users/me", &patient.id_token).await;
-    let metrics_before = api.get("/admin/metrics", &admin.id_token).await.body;
+    let metrics_before = metrics(api, admin).await;
 
     {
         let _frozen = Frozen::moto(stack_dir);
@@ -141,12 +142,9 @@ pub async fn a_frozen_emulator_gets_503s_and_a_failed_trigger_then_recovery(
 
     let redelivered = lambda.invoke(&function, &event).await;
     assert_eq!(redelivered.function_error, None, "{}", redelivered.payload);
-    let metrics_after = api.get("/admin/metrics", &admin.id_token).await.body;
     assert_eq!(
-        metrics_after["by_user_type"]["Patient"].as_u64(),
-        metrics_before["by_user_type"]["Patient"]
-            .as_u64()
-            .map(|n| n + 1),
+        count(&metrics(api, admin).await, "Patient"),
+        count(&metrics_before, "Patient") + 1,
         "the interrupted and the retried confirmation count once"
     );
     let profile = api.get(&format!("/users/{sub}"), &admin.id_token).await;

@@ -38,14 +38,7 @@ impl Cast {
             .signed_up_and_confirmed("matrix.doctor", &doctor_type)
             .await;
         let admin = users.operator_creates_admin().await;
-        let approved = api
-            .put(
-                &format!("/users/{}", doctor.sub),
-                &admin.id_token,
-                &json!({"user_type": "Doctor"}),
-            )
-            .await;
-        assert_eq!(approved.status, 200, "{:?}", approved.body);
+        super::journeys::admin_approves_doctor(users, api, &admin, &doctor).await;
         // A new token carries the Doctor group.
         let doctor = users.sign_in(&doctor.email, super::cognito::PASSWORD).await;
         // The admin's profile exists before the matrix counts its versions.

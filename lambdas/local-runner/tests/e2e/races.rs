@@ -61,13 +61,13 @@ pub async fn conditional_puts_have_exactly_one_winner(api: Arc<Api>, patient: &S
     assert_eq!(after.body["version"].as_u64(), Some(version + 1));
 }
 
-async fn metrics(api: &Api, admin: &SignedIn) -> Value {
+pub async fn metrics(api: &Api, admin: &SignedIn) -> Value {
     let reply = api.get("/admin/metrics", &admin.id_token).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     reply.body
 }
 
-fn count(metrics: &Value, user_type: &str) -> u64 {
+pub fn count(metrics: &Value, user_type: &str) -> u64 {
     metrics["by_user_type"][user_type].as_u64().unwrap_or(0)
 }
 

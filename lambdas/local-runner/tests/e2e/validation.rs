@@ -6,6 +6,15 @@ use super::api::Api;
 use super::cognito::SignedIn;
 use serde_json::{Value, json};
 
+/// PUT /users/me with exactly these body bytes and Content-Type.
+async fn put_raw(api: &Api, who: &SignedIn, content_type: &str, body: &[u8]) -> super::api::Reply {
+    let headers = [
+        ("Authorization", who.id_token.as_str()),
+        ("Content-Type", content_type),
+    ];
+    api.send("PUT", "/users/me", &headers, body).await
+}
+
 /// The profile as the owner reads it, with the one field that changes on every read
 /// (the presigned picture URL) left out.
 async fn snapshot(api: &Api, who: &SignedIn) -> String {
@@ -138,17 +147,7 @@ pub async fn bad_input_is_refused_and_writes_nothing(
     let other_before = snapshot(api, other).await;
     let cases = refused_bodies(patient, other);
     for (what, body, word) in &cases {
-        let reply = api
-            .send(
-                "PUT",
-                "/users/me",
-                &[
-                    ("Authorization", patient.id_token.as_str()),
-                    ("Content-Type", "application/json"),
-                ],
-                body,
-            )
-            .await;
+        let reply = put_raw(api, patient, "application/json", body).await;
         assert_eq!(reply.status, 400, "{what}: {}", reply.raw);
         let message = reply.body["error"]["message"].as_str().unwrap_or_default();
         assert!(
@@ -199,29 +198,9 @@ pub async fn bad_input_is_refused_and_writes_nothing(
         assert_eq!(reply.status, status, "{key}: {}", reply.raw);
     }
     let too_large = format!(r#"{{"name": "{}"}}"#, "x".repeat(17 * 1024));
-    let reply = api
-        .send(
-            "PUT",
-            "/users/me",
-            &[
-                ("Authorization", patient.id_token.as_str()),
-                ("Content-Type", "application/json"),
-            ],
-            too_large.as_bytes(),
-        )
-        .await;
+    let reply = put_raw(api, patient, "application/json", too_large.as_bytes()).await;
     assert_eq!(reply.status, 413, "{}", reply.raw);
-    let reply = api
-        .send(
-            "PUT",
-            "/users/me",
-            &[
-                ("Authorization", patient.id_token.as_str()),
-                ("Content-Type", "text/plain"),
-            ],
-            br#"{"name": "Ada"}"#,
-        )
-        .await;
+    let reply = put_raw(api, patient, "text/plain", br#"{"name": "Ada"}"#).await;
     assert_eq!(reply.status, 415, "{}", reply.raw);
 
     assert_eq!(
