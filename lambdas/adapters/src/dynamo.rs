@@ -199,6 +199,32 @@ impl DynamoProfiles {
     }
 }
 
+impl DynamoProfiles {
+    /// An update that leaves the counters alone: one conditional PutItem, because a
+    /// transaction costs twice the write capacity.
+    async fn put_if_version(&self, expected: u64, updated: &Profile) -> Result<(), UpdateError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(updated)))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(UpdateError::Conflict)
+            }
+            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+        }
+    }
+}
+
 impl ProfileStore for DynamoProfiles {
     async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
         let result = self
@@ -229,19 +255,19 @@ impl ProfileStore for DynamoProfiles {
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
-        let mut request = self
+        if previous.user_type == updated.user_type {
+            return self.put_if_version(previous.version, updated).await;
+        }
+        let request = self
             .client
             .transact_write_items()
             .transact_items(self.conditional_put(
                 updated,
                 "version = :expected",
                 Some(previous.version),
-            )?);
-        if previous.user_type != updated.user_type {
-            request = request
-                .transact_items(self.counter_change(previous.user_type, -1)?)
-                .transact_items(self.counter_change(updated.user_type, 1)?);
-        }
+            )?)
+            .transact_items(self.counter_change(previous.user_type, -1)?)
+            .transact_items(self.counter_change(updated.user_type, 1)?);
         match request.send().await {
             Ok(_) => Ok(()),
             Err(e) if condition_failed(&e) => Err(UpdateError::Conflict),

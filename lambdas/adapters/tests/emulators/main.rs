@@ -111,6 +111,8 @@ async fn of_parallel_writers_on_one_version_exactly_one_wins() {
         store.get(&v1.user_id).await.unwrap().unwrap().username,
         winners[0]
     );
+    // The type did not change: the counters did not either.
+    assert_eq!(store.count_by_type().await.unwrap()[&UserType::Patient], 1);
 }
 
 #[tokio::test]
