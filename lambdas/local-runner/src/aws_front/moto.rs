@@ -51,23 +51,7 @@ impl Moto {
                 request = request.header(name, value);
             }
         }
-        let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
-        let reply = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| format!("moto unreachable: {e}"))?;
-        let (reply_parts, reply_body) = reply.into_parts();
-        let body = reply_body
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        Ok(MotoReply {
-            status: reply_parts.status.as_u16(),
-            headers: reply_parts.headers,
-            body,
-        })
+        self.exchange(request, body).await
     }
 
     pub async fn forward(&self, parts: Parts, body: Bytes) -> Response {
@@ -83,39 +67,83 @@ impl Moto {
         operation: &str,
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        let request = hyper::Request::builder()
-            .method("POST")
-            .uri(format!("{}/", self.endpoint))
+        let request = self
+            .own_call("POST", "/", "cognito-idp")
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{operation}"))
-            // moto picks the region's backend from the credential scope.
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{operation}"),
+            );
+        let reply = self
+            .exchange(request, Bytes::from(input.to_string()))
+            .await?;
+        let value: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+        if reply.is_success() {
+            Ok(value)
+        } else {
+            Err(format!(
+                "{operation} answered {}: {}",
+                reply.status,
+                value["__type"].as_str().unwrap_or("unknown error")
+            ))
+        }
+    }
+
+    /// GET of a JSON document moto serves itself (e.g. a pool's JWKS).
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, String> {
+        let request = hyper::Request::builder().uri(format!("{}{path}", self.endpoint));
+        let reply = self.exchange(request, Bytes::new()).await?;
+        if !reply.is_success() {
+            return Err(format!("GET {path} answered {}", reply.status));
+        }
+        serde_json::from_slice(&reply.body).map_err(|e| e.to_string())
+    }
+
+    /// A path-style S3 call the runner makes itself (bucket policy adjustments).
+    pub async fn s3(&self, method: &str, path: &str, body: String) -> Result<(), String> {
+        let reply = self
+            .exchange(self.own_call(method, path, "s3"), Bytes::from(body))
+            .await?;
+        if reply.is_success() {
+            Ok(())
+        } else {
+            Err(format!("{method} {path} answered {}", reply.status))
+        }
+    }
+
+    /// A request the runner makes itself; moto picks the region's backend from the
+    /// credential scope and checks no signature.
+    fn own_call(&self, method: &str, path: &str, service: &str) -> hyper::http::request::Builder {
+        hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.endpoint))
             .header(
                 "authorization",
-                format!("AWS4-HMAC-SHA256 Credential=test/20240101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0", self.region),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=test/20240101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+                    self.region
+                ),
             )
-            .body(Full::new(Bytes::from(input.to_string())))
-            .map_err(|e| e.to_string())?;
+    }
+
+    async fn exchange(
+        &self,
+        request: hyper::http::request::Builder,
+        body: Bytes,
+    ) -> Result<MotoReply, String> {
+        let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
         let reply = self
             .client
             .request(request)
             .await
             .map_err(|e| format!("moto unreachable: {e}"))?;
-        let status = reply.status();
-        let body = reply
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        if status.is_success() {
-            Ok(value)
-        } else {
-            Err(format!(
-                "{operation} answered {status}: {}",
-                value["__type"].as_str().unwrap_or("unknown error")
-            ))
-        }
+        let (parts, body) = reply.into_parts();
+        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok(MotoReply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
     }
 }
 
@@ -135,55 +163,5 @@ impl MotoReply {
             }
         }
         response
-    }
-}
-
-impl Moto {
-    /// GET of a JSON document moto serves itself (e.g. a pool's JWKS).
-    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, String> {
-        let request = hyper::Request::builder()
-            .uri(format!("{}{path}", self.endpoint))
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| e.to_string())?;
-        let reply = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| format!("moto unreachable: {e}"))?;
-        if !reply.status().is_success() {
-            return Err(format!("GET {path} answered {}", reply.status()));
-        }
-        let body = reply
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        serde_json::from_slice(&body).map_err(|e| e.to_string())
-    }
-}
-
-impl Moto {
-    /// A path-style S3 call the runner makes itself (bucket policy adjustments).
-    pub async fn s3(&self, method: &str, path: &str, body: String) -> Result<(), String> {
-        let request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.endpoint))
-            .header(
-                "authorization",
-                format!("AWS4-HMAC-SHA256 Credential=test/20240101/{}/s3/aws4_request, SignedHeaders=host, Signature=0", self.region),
-            )
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
-        let reply = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| format!("moto unreachable: {e}"))?;
-        if reply.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("{method} {path} answered {}", reply.status()))
-        }
     }
 }

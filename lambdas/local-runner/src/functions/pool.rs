@@ -206,21 +206,24 @@ mod tests {
             .outcome
     }
 
+    /// The script function in a fresh directory, at most 2 instances.
+    fn script_pool() -> (std::path::PathBuf, FunctionPool) {
+        let dir = crate::test_runtime::temp_dir("pool");
+        let env = BTreeMap::from([(
+            "PATH".to_string(),
+            "/usr/local/bin:/usr/bin:/bin".to_string(),
+        )]);
+        let pool = FunctionPool::new(script_function(&dir), env, &dir, dir.join("script.log"), 2);
+        (dir, pool)
+    }
+
     fn is_response(outcome: &Outcome, expected: &str) -> bool {
         matches!(outcome, Outcome::Response(body) if body == expected)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn instances_stay_warm_and_a_crashed_or_timed_out_one_is_replaced() {
-        let dir = std::env::temp_dir().join(format!(
-            "local-runner-pool-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let env = BTreeMap::from([(
-            "PATH".to_string(),
-            "/usr/local/bin:/usr/bin:/bin".to_string(),
-        )]);
-        let pool = FunctionPool::new(script_function(&dir), env, &dir, dir.join("script.log"), 2);
+        let (dir, pool) = script_pool();
 
         assert!(is_response(&answer(&pool, "one", None).await, "one"));
         assert!(is_response(&answer(&pool, "two", None).await, "two"));
@@ -252,15 +255,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_invocations_get_concurrent_instances_up_to_the_limit() {
-        let dir = std::env::temp_dir().join(format!(
-            "local-runner-pool-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let env = BTreeMap::from([(
-            "PATH".to_string(),
-            "/usr/local/bin:/usr/bin:/bin".to_string(),
-        )]);
-        let pool = FunctionPool::new(script_function(&dir), env, &dir, dir.join("script.log"), 2);
+        let (dir, pool) = script_pool();
 
         let started = std::time::Instant::now();
         let (a, b, c) = tokio::join!(

@@ -117,14 +117,21 @@ pub fn claims_as_api_gateway_passes_them(claims: &Claims) -> Map<String, Value> 
 
 /// (last value per name, all values per name), or nulls when there are none.
 fn headers(parts: &Parts) -> (Value, Value) {
+    single_and_multi(parts.headers.iter().filter_map(|(name, value)| {
+        let value = value.to_str().ok()?;
+        Some((canonical_header_name(name.as_str()), value.to_string()))
+    }))
+}
+
+/// API Gateway's pair of maps: the last value of each name, and all of them in order
+/// (both null when there is nothing).
+fn single_and_multi(pairs: impl Iterator<Item = (String, String)>) -> (Value, Value) {
     let mut single = Map::new();
     let mut multi: Map<String, Value> = Map::new();
-    for (name, value) in &parts.headers {
-        let Ok(value) = value.to_str() else { continue };
-        let name = canonical_header_name(name.as_str());
-        single.insert(name.clone(), Value::String(value.to_string()));
+    for (name, value) in pairs {
+        single.insert(name.clone(), Value::String(value.clone()));
         if let Some(Value::Array(values)) = multi.get_mut(&name) {
-            values.push(Value::String(value.to_string()));
+            values.push(Value::String(value));
         } else {
             multi.insert(name, json!([value]));
         }
@@ -150,23 +157,11 @@ fn canonical_header_name(name: &str) -> String {
 }
 
 fn query(raw: Option<&str>) -> (Value, Value) {
-    let mut single = Map::new();
-    let mut multi: Map<String, Value> = Map::new();
-    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    let pairs = raw.unwrap_or_default().split('&').filter(|p| !p.is_empty());
+    single_and_multi(pairs.map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (name, value) = (percent_decode(name), percent_decode(value));
-        single.insert(name.clone(), Value::String(value.clone()));
-        if let Some(Value::Array(values)) = multi.get_mut(&name) {
-            values.push(Value::String(value));
-        } else {
-            multi.insert(name, json!([value]));
-        }
-    }
-    if single.is_empty() {
-        (Value::Null, Value::Null)
-    } else {
-        (Value::Object(single), Value::Object(multi))
-    }
+        (percent_decode(name), percent_decode(value))
+    }))
 }
 
 fn percent_decode(text: &str) -> String {

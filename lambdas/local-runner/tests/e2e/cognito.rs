@@ -74,6 +74,11 @@ pub fn groups(token: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ok, or the (error code, message) of a failed call.
+fn done<T, E: ProvideErrorMetadata>(result: Result<T, E>) -> Result<(), (String, String)> {
+    result.map(|_| ()).map_err(|e| error_of(&e))
+}
+
 /// (error code, message) of a failed call.
 pub fn error_of<E: ProvideErrorMetadata>(error: &E) -> (String, String) {
     (
@@ -127,35 +132,31 @@ impl Users {
         for (name, value) in attributes {
             request = request.user_attributes(attribute(name, value));
         }
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| error_of(&e.into_service_error()))
+        done(request.send().await)
     }
 
     pub async fn admin_confirm(&self, email: &str) -> Result<(), (String, String)> {
-        self.client
-            .admin_confirm_sign_up()
-            .user_pool_id(&self.pool_id)
-            .username(email)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| error_of(&e.into_service_error()))
+        done(
+            self.client
+                .admin_confirm_sign_up()
+                .user_pool_id(&self.pool_id)
+                .username(email)
+                .send()
+                .await,
+        )
     }
 
     /// The app's confirmation with the emailed code (moto accepts any code).
     pub async fn confirm_with_code(&self, email: &str) -> Result<(), (String, String)> {
-        self.client
-            .confirm_sign_up()
-            .client_id(&self.app_client_id)
-            .username(email)
-            .confirmation_code("123456")
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| error_of(&e.into_service_error()))
+        done(
+            self.client
+                .confirm_sign_up()
+                .client_id(&self.app_client_id)
+                .username(email)
+                .confirmation_code("123456")
+                .send()
+                .await,
+        )
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> SignedIn {
