@@ -48,9 +48,12 @@ test-rust: setup
     set -euo pipefail
     log=$(mktemp)
     trap 'rm -f "$log"' EXIT
-    cargo test --workspace --locked 2>&1 | tee "$log"
+    # Every test binary runs even after one fails, so one failure hides no other.
+    status=0
+    cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
     # One total over every test binary, as the closing line.
     awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
+    exit "$status"
 
 # Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.
 test-security: setup

@@ -1,14 +1,34 @@
-"""moto's server for the local stack, with query strings cut from its access log.
+"""moto's server for the local stack and the tests.
 
-A presigned S3 URL's query string is a credential (whoever holds it may upload or read
-a picture), and the AWS front hands moto every presigned request as it came.
+- It binds the port itself (port 0: the kernel picks a free one) and writes the port it
+  got to --port-file once it is listening, so no caller has to guess a free port and race
+  another process for it.
+- Query strings are cut from its access log: a presigned S3 URL's query string is a
+  credential (whoever holds it may upload or read a picture), and the AWS front hands
+  moto every presigned request as it came.
+- DynamoDB requests are handled one at a time. moto serves each request on its own
+  thread, and its TransactWriteItems copies the tables, applies the writes and puts the
+  copies back: two at once lose each other's writes (a counter that never moves, a
+  conditional create that succeeds twice). DynamoDB makes each operation atomic and
+  isolated; one at a time is how moto gets there.
 """
 
+import argparse
+import functools
 import logging
+import os
 import re
+import signal
 import sys
+import threading
 
-from moto.server import main
+from moto.dynamodb.responses import DynamoHandler
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 QUERY = re.compile(r"\?\S*")
 
@@ -23,6 +43,43 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
-if __name__ == "__main__":
+def one_at_a_time(handle):
+    lock = threading.Lock()
+
+    @functools.wraps(handle)
+    def locked(*args, **kwargs):
+        with lock:
+            return handle(*args, **kwargs)
+
+    return locked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--port-file", help="where to write the bound port once listening")
+    args = parser.parse_args()
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
-    sys.exit(main(sys.argv[1:]))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    # moto builds some URLs (Lambda's endpoint) from MOTO_PORT.
+    os.environ["MOTO_PORT"] = str(server.port)
+    if args.port_file:
+        partial = f"{args.port_file}.partial"
+        with open(partial, "w") as out:
+            out.write(f"{server.port}\n")
+        os.replace(partial, args.port_file)
+    print(f"moto listening on http://{args.host}:{server.port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,7 @@ except Exception:
 PY
 }
 
-command=${1:?usage: stack.sh healthy|stop|zips-stale|free-port|wait-url ...}
+command=${1:?usage: stack.sh healthy|stop|zips-stale|wait-file|wait-url ...}
 shift
 
 case "$command" in
@@ -59,8 +59,15 @@ case "$command" in
     [ -n "$changed" ]
     ;;
 
-  free-port)
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  # wait-file FILE SECONDS: until FILE exists (a server's report of the port it bound).
+  wait-file)
+    file=$1 seconds=$2
+    for _ in $(seq 1 $((seconds * 10))); do
+      [ -s "$file" ] && exit 0
+      sleep 0.1
+    done
+    echo "no $file after ${seconds}s" >&2
+    exit 1
     ;;
 
   # wait-url URL SECONDS: until URL answers 2xx.

@@ -1,9 +1,10 @@
 //! Servers the tests run on 127.0.0.1: moto (the AWS emulator) and, for presigned
-//! URL checks, an S3 server that verifies signatures. Each is stopped when dropped,
-//! and also when the test process exits (see `spawn_watched`).
+//! URL checks, an S3 server that verifies signatures. Each binds a port of its own and
+//! is stopped when dropped, and also when the test process exits (see `spawn_watched`).
+//! Setup and checks use their own generous limits (`SETUP`), never a function's.
 
-use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -43,44 +44,68 @@ pub fn project_tool(env_var: &str, candidates: &[&str]) -> PathBuf {
         })
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback endpoint that accepts connections and never answers: a dependency that
+/// hangs, deterministically (no port is found free and later lost to another process).
+/// It answers nothing for as long as the returned listener lives.
+pub fn silent_endpoint() -> (TcpListener, String) {
+    let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    (listener, endpoint)
 }
 
-/// A child server. It runs under `sh`, which holds the read end of a pipe whose
-/// write end only this process has: when this process exits for any reason the
-/// pipe closes and `sh` kills the server, so no test run leaves one behind.
+/// A child server on a port it bound itself (port 0), found from the sockets the child
+/// listens on, so no port is guessed and raced for. Its output goes to a log file whose
+/// tail any startup failure shows. A watchdog `sh` holds the read end of a pipe whose
+/// write end only this process has: when this process exits for any reason the pipe
+/// closes and the watchdog kills the server, so no test run leaves one behind.
 pub struct Server {
     pub port: u16,
+    pub log: PathBuf,
+    child: Child,
     watchdog: Child,
 }
 
 impl Server {
-    pub fn spawn_watched(program: &PathBuf, args: &[String], port: u16, what: &str) -> Server {
-        let script = r#"prog="$1"; shift; "$prog" "$@" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; wait $pid"#;
+    /// Starts `program args` (which must bind 127.0.0.1:0) and waits until it listens.
+    pub fn spawn_watched(program: &Path, args: &[String], what: &str) -> Server {
+        let log = test_log_dir().join(format!("{}.log", unique(what)));
+        let output = std::fs::File::create(&log).unwrap();
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {what} ({}): {e}", program.display()));
         let watchdog = Command::new("sh")
             .arg("-c")
-            .arg(script)
+            .arg(r#"cat >/dev/null; kill "$1" 2>/dev/null"#)
             .arg("sh")
-            .arg(program)
-            .args(args)
+            .arg(child.id().to_string())
             .stdin(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("could not start {what}: {e}"));
-        let server = Server { port, watchdog };
+            .unwrap_or_else(|e| panic!("could not start the watchdog of {what}: {e}"));
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let port = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{what} exited ({status}) before listening:\n{}", tail(&log));
+            }
+            if let Some(port) = listening_port(child.id()) {
+                break port;
+            }
             assert!(
                 Instant::now() < deadline,
-                "{what} did not listen on 127.0.0.1:{port} within 60 s"
+                "{what} did not listen within 60 s:\n{}",
+                tail(&log)
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Server {
+            port,
+            log,
+            child,
+            watchdog,
         }
-        server
     }
 
     pub fn endpoint(&self) -> String {
@@ -90,29 +115,73 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
         drop(self.watchdog.stdin.take());
         let _ = self.watchdog.wait();
     }
 }
 
-/// moto on a free port: one per test binary, shared by its tests (each test makes
-/// its own table, pool or bucket, so they do not interfere).
+/// `target/test-servers/`: the servers' logs, kept after the run (they are small) so a
+/// failure can be read afterwards.
+fn test_log_dir() -> PathBuf {
+    let dir = workspace_root().join("target/test-servers");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let shown = lines[lines.len().saturating_sub(30)..].join("\n");
+    format!("(last lines of {})\n{shown}", log.display())
+}
+
+/// The TCP port process `pid` listens on, from /proc: its socket inodes matched
+/// against the kernel's table of listening sockets.
+fn listening_port(pid: u32) -> Option<u16> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()?
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (local, state, inode) = (fields.get(1)?, fields.get(3)?, fields.get(9)?);
+        if *state != "0A" || !inodes.iter().any(|i| i == inode) {
+            return None; // 0A: LISTEN
+        }
+        u16::from_str_radix(local.split(':').nth(1)?, 16).ok()
+    })
+}
+
+/// moto on a port of its own: one per test binary, shared by its tests (each test makes
+/// its own table, pool or bucket, so they do not interfere). Started by the local
+/// stack's launcher (`local/moto_server.py`), as `just up` starts it.
 pub fn moto() -> &'static Server {
     static MOTO: OnceLock<Server> = OnceLock::new();
     MOTO.get_or_init(|| {
-        let program = project_tool("MOTO_SERVER", &[".venv/bin/moto_server"]);
-        let port = free_port();
-        Server::spawn_watched(
-            &program,
-            &[
-                "-H".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                port.to_string(),
-            ],
-            port,
-            "moto_server",
-        )
+        let python = project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
+        let launcher = workspace_root().join("local/moto_server.py");
+        let args = [
+            launcher.display().to_string(),
+            "-H".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            "0".into(),
+        ];
+        Server::spawn_watched(&python, &args, "moto")
     })
 }
 
@@ -124,12 +193,11 @@ pub fn signature_checking_s3() -> &'static Server {
         let program = project_tool("S3S_FS", &[".tools/bin/s3s-fs"]);
         let root = std::env::temp_dir().join(unique("s3s-fs"));
         std::fs::create_dir_all(&root).unwrap();
-        let port = free_port();
         let args = [
             "--host",
             "127.0.0.1",
             "--port",
-            &port.to_string(),
+            "0",
             "--access-key",
             "testing",
             "--secret-key",
@@ -139,8 +207,23 @@ pub fn signature_checking_s3() -> &'static Server {
         .into_iter()
         .chain([root.display().to_string()])
         .collect::<Vec<_>>();
-        Server::spawn_watched(&program, &args, port, "s3s-fs")
+        Server::spawn_watched(&program, &args, "s3s-fs")
     })
+}
+
+/// Limits for a test's own setup and checks (tables, pools, users, buckets, reads
+/// afterwards): generous, so a loaded 2-core machine slows a test without failing it.
+/// What a function under test uses is that function's business (`adapters::aws::Timeouts`).
+pub const SETUP: Timeouts = Timeouts {
+    connect: Duration::from_secs(5),
+    attempt: Duration::from_secs(30),
+    operation: Duration::from_secs(60),
+    max_attempts: 3,
+};
+
+/// An SDK configuration for setup and checks against moto.
+pub async fn setup_sdk() -> SdkConfig {
+    sdk_config(&moto().endpoint(), SETUP).await
 }
 
 /// SDK configuration for `endpoint` with dummy credentials and the given limits.

@@ -1,5 +1,9 @@
 //! A minimal HTTP/1.1 client for sending exactly the bytes and headers a test
 //! chooses to a presigned URL (no header is added behind the test's back).
+//! Every exchange has a time limit, so a hung server fails its test instead of
+//! hanging the whole run.
+
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -27,8 +31,33 @@ pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]
     (reply.status, reply.body)
 }
 
+/// How long one exchange may take: far above any answer the stack gives under load
+/// (the API's own deadline for a dependency is 4 s, Cognito's for a trigger 5 s).
+pub const TIME_LIMIT: Duration = Duration::from_secs(60);
+
 /// As `send`, with the response headers.
 pub async fn exchange(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Exchange {
+    tokio::time::timeout(TIME_LIMIT, exchange_unbounded(method, url, headers, body))
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{method} to {} got no answer within {TIME_LIMIT:?}",
+                without_query(url)
+            )
+        })
+}
+
+/// The URL without its query string, which may be a credential (a presigned URL's).
+fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+async fn exchange_unbounded(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Exchange {
     let rest = url
         .strip_prefix("http://")
         .expect("only http:// URLs on loopback");

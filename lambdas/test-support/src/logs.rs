@@ -1,4 +1,5 @@
-//! Captures everything `tracing` emits while a future runs, as JSON lines.
+//! Log helpers for tests: everything `tracing` emits while a future runs, as JSON lines;
+//! and reading a Lambda log's START/END lines.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -34,4 +35,20 @@ pub async fn capture(work: impl std::future::Future<Output = ()>) -> String {
     let _guard = tracing::subscriber::set_default(subscriber);
     work.await;
     String::from_utf8_lossy(&lock(&buffer.0)).into_owned()
+}
+
+/// The most invocations in flight at once in a Lambda log: each START line opens one
+/// and each END line closes one, in the order the log has them. Two or more means
+/// invocations overlapped.
+pub fn most_in_flight(log: &str) -> usize {
+    let (mut now, mut most) = (0usize, 0usize);
+    for line in log.lines() {
+        if line.starts_with("START RequestId:") {
+            now += 1;
+            most = most.max(now);
+        } else if line.starts_with("END RequestId:") {
+            now = now.saturating_sub(1);
+        }
+    }
+    most
 }

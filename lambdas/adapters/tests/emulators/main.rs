@@ -16,7 +16,7 @@ use chrono::{TimeZone, Utc};
 use domain::fields::{BloodGroup, DateOfBirth, Email, PictureKey};
 use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
 use domain::{Profile, ProfileStatus, UserId, UserType};
-use test_support::emulator::{self, moto};
+use test_support::emulator;
 
 fn profile(n: u32, user_type: UserType) -> Profile {
     let created =
@@ -40,7 +40,7 @@ fn profile(n: u32, user_type: UserType) -> Profile {
 }
 
 async fn store() -> DynamoProfiles {
-    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let sdk = emulator::setup_sdk().await;
     let table = emulator::create_profile_table(&sdk).await;
     DynamoProfiles::new(&sdk, table)
 }
@@ -150,11 +150,8 @@ async fn listing_pages_through_one_type_in_creation_order() {
 
 #[tokio::test]
 async fn an_unreachable_table_is_an_unavailable_error() {
-    let sdk = emulator::sdk_config(
-        &format!("http://127.0.0.1:{}", emulator::free_port()),
-        Timeouts::COGNITO_TRIGGER,
-    )
-    .await;
+    let (_silent, endpoint) = emulator::silent_endpoint();
+    let sdk = emulator::sdk_config(&endpoint, Timeouts::COGNITO_TRIGGER).await;
     let store = DynamoProfiles::new(&sdk, "nowhere");
     let err = store
         .get(&profile(1, UserType::Patient).user_id)
@@ -168,7 +165,7 @@ async fn an_unreachable_table_is_an_unavailable_error() {
 
 #[tokio::test]
 async fn group_membership_is_idempotent() {
-    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let sdk = emulator::setup_sdk().await;
     let pool = emulator::create_user_pool(&sdk, &["Patient", "Doctor", "Admin"]).await;
     emulator::create_user(&sdk, &pool, "someone").await;
     let groups = CognitoGroups::new(&sdk);
@@ -200,7 +197,7 @@ async fn group_membership_is_idempotent() {
 
 #[tokio::test]
 async fn described_pictures_report_type_and_size() {
-    let sdk = emulator::sdk_config(&moto().endpoint(), Timeouts::API).await;
+    let sdk = emulator::setup_sdk().await;
     let bucket = emulator::create_bucket(&sdk).await;
     let pictures = S3Pictures::new(&sdk, &bucket, true);
     let owner = UserId::parse("00000000-0000-4000-8000-000000000001").unwrap();
