@@ -217,18 +217,111 @@ mod tests {
         ProfilePatch::parse(body.as_object().unwrap(), today())
     }
 
+    const KEY: &str = "profile-pictures/0b5c2c3e-8f3a-4d7e-9a51-3c0e6d7b1a22/11111111-2222-4333-8444-555555555555.png";
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Kind {
+        Writable,
+        ReadOnly,
+        Unknown,
+    }
+
+    /// What the API documents for each body key, with a value the field accepts and
+    /// one it refuses. Written out by hand so the parser is checked against it.
+    fn key_table() -> Vec<(&'static str, Kind, Value, Value)> {
+        use Kind::*;
+        vec![
+            ("name", Writable, json!(" Ada "), json!("")),
+            (
+                "phone_number",
+                Writable,
+                json!("+14155550123"),
+                json!("555-0123"),
+            ),
+            ("dob", Writable, json!("1990-02-03"), json!("1896-01-01")),
+            ("gender", Writable, json!("female"), json!("Female")),
+            ("blood_group", Writable, json!("AB-"), json!("AB")),
+            ("picture_key", Writable, json!(KEY), json!("../etc/passwd")),
+            ("user_type", Writable, json!("Doctor"), json!(null)),
+            ("user_id", ReadOnly, json!("x"), json!(1)),
+            ("email", ReadOnly, json!("a@b.c"), json!(null)),
+            ("status", ReadOnly, json!("active"), json!(true)),
+            (
+                "created_at",
+                ReadOnly,
+                json!("2026-01-01T00:00:00Z"),
+                json!(1),
+            ),
+            (
+                "updated_at",
+                ReadOnly,
+                json!("2026-01-01T00:00:00Z"),
+                json!(1),
+            ),
+            ("version", ReadOnly, json!(9), json!("9")),
+            ("picture_url", ReadOnly, json!("https://x"), json!(null)),
+            ("Name", Unknown, json!("Ada"), json!(1)),
+            ("username", Unknown, json!("ada"), json!(1)),
+            ("isAdmin", Unknown, json!(true), json!(1)),
+            ("cognito:groups", Unknown, json!("Admin"), json!(1)),
+            ("user_type ", Unknown, json!("Admin"), json!(1)),
+            ("dob\u{200b}", Unknown, json!("1990-02-03"), json!(1)),
+            ("", Unknown, json!(""), json!(1)),
+        ]
+    }
+
+    /// The writable fields a parsed patch sets or clears, by name.
+    fn fields_present(patch: &ProfilePatch) -> Vec<&'static str> {
+        [
+            ("blood_group", patch.blood_group.is_some()),
+            ("dob", patch.dob.is_some()),
+            ("gender", patch.gender.is_some()),
+            ("name", patch.name.is_some()),
+            ("phone_number", patch.phone_number.is_some()),
+            ("picture_key", patch.picture_key.is_some()),
+            ("user_type", patch.user_type.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, present)| present.then_some(name))
+        .collect()
+    }
+
     #[test]
     fn parses_every_writable_field() {
-        let patch = parse(
-            json!({"name": "Ada", "phone_number": "+14155550123", "dob": "1990-02-03",
-                   "gender": "female", "blood_group": "O-", "picture_key": null}),
-        )
+        let patch = parse(json!({"name": " Ada ", "phone_number": "+14155550123", "dob": "1990-02-03",
+                   "gender": "female", "blood_group": "O-", "picture_key": KEY, "user_type": "Admin"}))
         .unwrap();
-        assert_eq!(
-            patch.name,
-            Some(Change::Set(DisplayName::parse("Ada").unwrap()))
-        );
+        let Some(Change::Set(name)) = &patch.name else {
+            panic!("{patch:?}")
+        };
+        assert_eq!(name.as_str(), "Ada");
+        let Some(Change::Set(phone)) = &patch.phone_number else {
+            panic!("{patch:?}")
+        };
+        assert_eq!(phone.as_str(), "+14155550123");
+        let Some(Change::Set(dob)) = &patch.dob else {
+            panic!("{patch:?}")
+        };
+        assert_eq!(dob.to_string(), "1990-02-03");
+        assert_eq!(patch.gender, Some(Change::Set(Gender::Female)));
         assert_eq!(patch.blood_group, Some(Change::Set(BloodGroup::ONeg)));
+        let Some(Change::Set(key)) = &patch.picture_key else {
+            panic!("{patch:?}")
+        };
+        assert_eq!(key.as_str(), KEY);
+        assert_eq!(patch.user_type, Some(UserType::Admin));
+    }
+
+    #[test]
+    fn null_clears_every_writable_field_but_user_type() {
+        let patch = parse(json!({"name": null, "phone_number": null, "dob": null,
+                   "gender": null, "blood_group": null, "picture_key": null}))
+        .unwrap();
+        assert_eq!(patch.name, Some(Change::Clear));
+        assert_eq!(patch.phone_number, Some(Change::Clear));
+        assert_eq!(patch.dob, Some(Change::Clear));
+        assert_eq!(patch.gender, Some(Change::Clear));
+        assert_eq!(patch.blood_group, Some(Change::Clear));
         assert_eq!(patch.picture_key, Some(Change::Clear));
         assert_eq!(patch.user_type, None);
     }
@@ -288,6 +381,18 @@ mod tests {
         assert!(err.to_string().len() < 200);
     }
 
+    /// A body key from the table (or a random one) with the table's good or bad value.
+    fn body_entry() -> impl Strategy<Value = (String, Value)> {
+        let table = key_table();
+        let known = (prop::sample::select(table), any::<bool>())
+            .prop_map(|((key, _, good, bad), ok)| (key.to_owned(), if ok { good } else { bad }));
+        prop_oneof![
+            4 => known,
+            // No table key starts with `x_`, so these are always unknown.
+            1 => ("x_[a-z_]{0,10}", "\\PC{0,10}").prop_map(|(k, v)| (k, json!(v))),
+        ]
+    }
+
     proptest! {
         #[test]
         fn arbitrary_objects_never_panic(keys in proptest::collection::vec("\\PC{0,12}", 0..6), value in "\\PC{0,20}") {
@@ -296,10 +401,63 @@ mod tests {
         }
 
         #[test]
-        fn only_exact_user_type_names_parse(value in "\\PC{0,10}|Admin|Doctor") {
-            let body: Map<String, Value> = [("user_type".to_owned(), Value::String(value.clone()))].into_iter().collect();
-            let parsed = ProfilePatch::parse(&body, today()).map(|p| p.user_type);
-            prop_assert_eq!(parsed.ok().flatten(), UserType::parse(&value).ok());
+        fn every_key_is_sorted_as_the_table_says(entries in proptest::collection::vec(body_entry(), 0..6)) {
+            let body: Map<String, Value> = entries.into_iter().collect();
+            let table = key_table();
+            let (mut unknown, mut read_only, mut invalid, mut set) = (vec![], vec![], vec![], vec![]);
+            for (key, value) in &body {
+                let row = table.iter().find(|(name, ..)| name == key);
+                match row.map_or((Kind::Unknown, None), |(_, kind, good, _)| (*kind, Some(good))) {
+                    (Kind::Unknown, _) => unknown.push(key.clone()),
+                    (Kind::ReadOnly, _) => read_only.push(key.clone()),
+                    (Kind::Writable, good) if good == Some(value) => set.push(key.clone()),
+                    (Kind::Writable, _) => invalid.push(key.clone()),
+                }
+            }
+
+            set.sort();
+            match ProfilePatch::parse(&body, today()) {
+                Ok(patch) => {
+                    prop_assert!(!body.is_empty() && unknown.is_empty() && read_only.is_empty() && invalid.is_empty());
+                    prop_assert_eq!(fields_present(&patch), set);
+                }
+                Err(rejected) => {
+                    let mut got_invalid: Vec<_> = rejected.invalid.iter().map(|(f, _)| f.clone()).collect();
+                    let mut got_unknown = rejected.unknown.clone();
+                    let mut got_read_only = rejected.read_only.clone();
+                    got_invalid.sort();
+                    got_unknown.sort();
+                    got_read_only.sort();
+                    unknown.sort();
+                    read_only.sort();
+                    invalid.sort();
+                    prop_assert_eq!(rejected.empty, body.is_empty());
+                    prop_assert_eq!(got_unknown, unknown);
+                    prop_assert_eq!(got_read_only, read_only);
+                    prop_assert_eq!(got_invalid, invalid);
+                }
+            }
+        }
+
+        #[test]
+        fn only_exact_user_type_names_parse(
+            value in "\\PC{0,10}|Admin|Doctor|Patient|admin|ADMIN| Admin|Admin |Admin\u{200b}|\u{feff}Doctor",
+        ) {
+            let expected = match value.as_str() {
+                "Patient" => Some(UserType::Patient),
+                "Doctor" => Some(UserType::Doctor),
+                "Admin" => Some(UserType::Admin),
+                _ => None,
+            };
+            let body: Map<String, Value> = [("user_type".to_owned(), json!(value))].into_iter().collect();
+            match ProfilePatch::parse(&body, today()) {
+                Ok(patch) => prop_assert_eq!(patch.user_type, expected),
+                Err(rejected) => {
+                    prop_assert_eq!(expected, None);
+                    let invalid: Vec<_> = rejected.invalid.iter().map(|(f, _)| f.as_str()).collect();
+                    prop_assert_eq!(invalid, ["user_type"]);
+                }
+            }
         }
     }
 }

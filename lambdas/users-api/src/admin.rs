@@ -177,6 +177,8 @@ pub async fn metrics<S: ProfileStore, P, G>(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
 
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_filter() {
@@ -216,28 +218,97 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        /// Whatever a client sends as a cursor, raw or as base64url of any JSON object,
-        /// decoding answers a cursor or a 400, and what it accepts round-trips.
+    const CREATED: &str = "2026-11-22T09:30:00.000Z";
+    const USER: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+    /// The `c` and `u` fields of a forged cursor: mostly both absent or both valid.
+    fn forged_position() -> impl Strategy<Value = (Option<&'static str>, Option<&'static str>)> {
+        let created = [
+            Some(CREATED),
+            Some("2026-11-22T11:30:00+02:00"),
+            Some("yesterday"),
+            Some(""),
+            None,
+        ];
+        let user = [
+            Some(USER),
+            Some("9A8B7C6D-5E4F-4A3B-8C2D-1E0F9A8B7C6D"),
+            Some("USER#x"),
+            None,
+        ];
+        prop_oneof![
+            3 => Just((None, None)),
+            3 => Just((Some(CREATED), Some(USER))),
+            1 => Just((Some("2026-11-22T11:30:00+02:00"), Some(USER))),
+            2 => (select(created.to_vec()), select(user.to_vec())),
+        ]
+    }
+
+    proptest! {
+        /// Whatever a client sends as a cursor, decoding answers a cursor or a 400.
         #[test]
-        fn any_cursor_text_is_a_cursor_or_a_400(
-            raw in "\\PC{0,60}",
-            fields in proptest::collection::btree_map("[a-z]{1,2}", "\\PC{0,40}", 0..5),
-            filtered in proptest::bool::ANY,
+        fn any_cursor_text_is_a_cursor_or_a_400(raw in "\\PC{0,60}", filtered in any::<bool>()) {
+            let filter = filtered.then_some(UserType::Patient);
+            if let Err(e) = decode(&raw, filter) {
+                prop_assert!(matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }), "{e:?}");
+            }
+        }
+
+        /// A cursor forged from real and near-miss field values is accepted exactly when
+        /// it has the documented shape and was issued for this filter, and what is
+        /// accepted round-trips.
+        #[test]
+        fn forged_cursors_are_accepted_exactly_when_valid_for_the_filter(
+            f in select(vec![Some(""), Some(""), Some("Patient"), Some("Patient"), Some("Doctor"), Some("patient"), None]),
+            t in select(vec![Some("Patient"), Some("Patient"), Some("Patient"), Some("Doctor"), Some("Admin"), Some("admin"), Some("Root"), None]),
+            (c, u) in forged_position(),
+            extra in proptest::option::weighted(0.2, "x[a-z]?"),
+            filtered in any::<bool>(),
         ) {
             let filter = filtered.then_some(UserType::Patient);
-            let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&fields).unwrap());
-            for text in [raw.as_str(), forged.as_str()] {
-                match decode(text, filter) {
-                    Ok(resume) => {
-                        let again = encode(filter, resume.user_type, resume.after.as_ref());
-                        proptest::prop_assert!(decode(&again, filter).is_ok());
-                    }
-                    Err(e) => proptest::prop_assert!(
-                        matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }),
-                        "{e:?}"
-                    ),
+            let mut fields = serde_json::Map::new();
+            for (key, value) in [("f", f), ("t", t), ("c", c), ("u", u)] {
+                if let Some(value) = value {
+                    fields.insert(key.to_owned(), json!(value));
                 }
+            }
+            let has_extra = extra.is_some();
+            if let Some(key) = extra {
+                fields.insert(key, json!(1));
+            }
+            let text = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&fields).unwrap());
+
+            let user_type = match t {
+                Some("Patient") => Some(UserType::Patient),
+                Some("Doctor") => Some(UserType::Doctor),
+                Some("Admin") => Some(UserType::Admin),
+                _ => None,
+            };
+            let position = match (c, u) {
+                (None, None) => Some(None),
+                (Some(c @ (CREATED | "2026-11-22T11:30:00+02:00")), Some(USER)) => Some(Some(c)),
+                _ => None,
+            };
+            let issued_for = if filtered { "Patient" } else { "" };
+            let expected = match (user_type, position) {
+                (Some(user_type), Some(position))
+                    if !has_extra && f == Some(issued_for) && filter.is_none_or(|f| f == user_type) =>
+                {
+                    Some((user_type, position))
+                }
+                _ => None,
+            };
+
+            match (decode(&text, filter), expected) {
+                (Ok(resume), Some((user_type, position))) => {
+                    prop_assert_eq!(resume.user_type, user_type);
+                    let after = resume.after.as_ref().map(|a| (a.user_type, a.created_at.as_str(), a.user_id.as_str()));
+                    prop_assert_eq!(after, position.map(|c| (user_type, c, USER)));
+                    let again = decode(&encode(filter, resume.user_type, resume.after.as_ref()), filter).unwrap();
+                    prop_assert_eq!((again.user_type, again.after), (resume.user_type, resume.after));
+                }
+                (Err(e), None) => prop_assert!(matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }), "{e:?}"),
+                (got, expected) => prop_assert!(false, "{fields:?}: got {:?}, expected {expected:?}", got.map(|r| r.user_type)),
             }
         }
     }
