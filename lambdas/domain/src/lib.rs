@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod fields;
+pub mod membership;
 pub mod patch;
 pub mod ports;
 pub mod profile;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Caller, authorize};
 use domain::fields::{DisplayName, Email, PhoneNumber};
+use domain::membership::align_groups;
 use domain::patch::ProfilePatch;
 use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
 use domain::{Profile, ProfileStatus, UserId, UserType};
@@ -162,32 +163,6 @@ async fn check_picture<S, P: PictureStore, G>(
     Ok(())
 }
 
-/// Moves Cognito group membership from `before`'s granted group to `after`'s.
-async fn move_group<S, P, G: GroupDirectory>(
-    deps: &Deps<S, P, G>,
-    username: &str,
-    before: Option<UserType>,
-    after: Option<UserType>,
-) -> Result<(), ApiError> {
-    if before == after {
-        return Ok(());
-    }
-    let pool = &deps.config.user_pool_id;
-    if let Some(group) = after {
-        deps.groups.add_to_group(pool, username, group).await?;
-    }
-    if let Some(group) = before
-        && let Err(e) = deps.groups.remove_from_group(pool, username, group).await
-    {
-        // Undo the add so membership is as it was: both or neither.
-        if let Some(added) = after {
-            let _ = deps.groups.remove_from_group(pool, username, added).await;
-        }
-        return Err(e.into());
-    }
-    Ok(())
-}
-
 pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
@@ -212,37 +187,23 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
             return Err(ApiError::PreconditionFailed);
         }
         let updated = current.patched(&patch, now);
-        move_group(
-            deps,
-            &current.username,
-            current.granted_group(),
-            updated.granted_group(),
-        )
-        .await?;
         match deps.profiles.update(&current, &updated).await {
             Ok(()) => {
+                // Membership follows what was stored. Every request that names `user_type`
+                // aligns it, so a retry repairs a run that failed after the write.
+                if patch.user_type.is_some() {
+                    align_groups(&deps.groups, &deps.config.user_pool_id, &updated).await?;
+                }
                 if current.user_type != updated.user_type || current.status != updated.status {
                     tracing::info!(sub = %target, by = %caller.user_id, user_type = %updated.user_type, "user type changed");
                 }
                 return reply_with_profile(deps, &updated).await;
             }
-            Err(error) => {
-                // The profile was not written: put group membership back.
-                let _ = move_group(
-                    deps,
-                    &current.username,
-                    updated.granted_group(),
-                    current.granted_group(),
-                )
-                .await;
-                match error {
-                    UpdateError::Conflict if expected.is_some() => {
-                        return Err(ApiError::PreconditionFailed);
-                    }
-                    UpdateError::Conflict => continue,
-                    UpdateError::Port(e) => return Err(e.into()),
-                }
+            Err(UpdateError::Conflict) if expected.is_some() => {
+                return Err(ApiError::PreconditionFailed);
             }
+            Err(UpdateError::Conflict) => continue,
+            Err(UpdateError::Port(e)) => return Err(e.into()),
         }
     }
     Err(ApiError::Conflict)

@@ -219,43 +219,40 @@ async fn an_admin_moves_a_patient_to_doctor_and_counters_follow() {
 }
 
 #[tokio::test]
-async fn a_failed_profile_write_puts_group_membership_back() {
+async fn groups_follow_the_stored_profile_and_a_retry_repairs_a_failed_alignment() {
     let deps = deps();
     deps.profiles
-        .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
+        .insert(profile(ADA, UserType::Admin, ProfileStatus::Active));
     let username = format!("{ADA}-username");
     use domain::ports::GroupDirectory;
     deps.groups
-        .add_to_group(POOL, &username, UserType::Patient)
+        .add_to_group(POOL, &username, UserType::Admin)
         .await
         .unwrap();
-    // The admin read a version that is no longer current.
-    let reply_stale = Call::new("PUT", "/users/{id}")
-        .id(ADA)
-        .by(ROOT, &["Admin"])
-        .header("If-Match", "\"9\"")
-        .json(json!({"user_type": "Admin"}))
-        .send(&deps)
-        .await;
-    assert_eq!(reply_stale.status, 412);
+    let demote = || {
+        Call::new("PUT", "/users/{id}")
+            .id(ADA)
+            .by(ROOT, &["Admin"])
+            .json(json!({"user_type": "Patient"}))
+    };
 
+    // Cognito fails after the profile was written: 503, and the profile says Patient.
     deps.groups.set_down(true);
-    let reply_down = Call::new("PUT", "/users/{id}")
-        .id(ADA)
-        .by(ROOT, &["Admin"])
-        .json(json!({"user_type": "Admin"}))
-        .send(&deps)
-        .await;
+    let failed = demote().send(&deps).await;
     deps.groups.set_down(false);
+    assert_eq!(failed.status, 503);
+    assert_eq!(
+        deps.profiles.stored(&id(ADA)).unwrap().user_type,
+        UserType::Patient,
+        "the profile, the source of truth, was written first"
+    );
 
-    assert_eq!(reply_down.status, 503);
+    // The client's retry aligns membership with what is stored.
+    let retried = demote().send(&deps).await;
+    assert_eq!(retried.status, 200);
     assert_eq!(
         deps.groups.groups_of(&username),
         BTreeSet::from([UserType::Patient])
-    );
-    assert_eq!(
-        deps.profiles.stored(&id(ADA)).unwrap().user_type,
-        UserType::Patient
     );
 }
 
