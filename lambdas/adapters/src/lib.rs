@@ -4,6 +4,7 @@ pub mod aws;
 pub mod cognito;
 pub mod config;
 pub mod dynamo;
+pub mod logs;
 pub mod s3;
 
 pub use cognito::CognitoGroups;

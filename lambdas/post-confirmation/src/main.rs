@@ -7,7 +7,7 @@ use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    adapters::logs::init(env!("CARGO_CRATE_NAME"));
     let config = PostConfirmationConfig::from_env()?;
     let sdk = sdk_config(Timeouts::COGNITO_TRIGGER).await;
     let deps = Deps {

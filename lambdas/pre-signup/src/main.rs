@@ -3,7 +3,7 @@ use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    adapters::logs::init(env!("CARGO_CRATE_NAME"));
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let today = chrono::Utc::now().date_naive();
         let outcome = pre_signup::handle(event.payload, today);

@@ -6,7 +6,7 @@ use users_api::{Deps, handle};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    adapters::logs::init(env!("CARGO_CRATE_NAME"));
     let config = UsersApiConfig::from_env()?;
     let sdk = sdk_config(Timeouts::API).await;
     let deps = Deps {
