@@ -38,6 +38,8 @@ WORKERS = 1
 stack_json = Path(sys.argv[1])
 stack = json.loads(stack_json.read_text())
 out_dir = stack_json.parent / "fuzz"
+# Every personal value the fuzzer sent (the hooks append them), for the log-hygiene scan.
+SENT_VALUES = stack_json.parent / "fuzz-sent-values.jsonl"
 out_dir.mkdir(parents=True, exist_ok=True)
 
 cognito = boto3.client(
@@ -50,6 +52,7 @@ cognito = boto3.client(
 pool, client = stack["user_pool_id"], stack["user_pool_client_id"]
 # One per run, meets the pool's policy (upper, lower, digit, symbol); never printed.
 password = f"Fz-{secrets.token_urlsafe(12)}-9a!"
+temporary_password = f"Tmp-{secrets.token_urlsafe(12)}-1a!"
 
 
 def sign_in(email):
@@ -58,7 +61,8 @@ def sign_in(email):
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )
-    return result["AuthenticationResult"]["IdToken"]
+    tokens = result["AuthenticationResult"]
+    return tokens["IdToken"], [tokens["AccessToken"], tokens["RefreshToken"]]
 
 
 def self_signed_up_patient():
@@ -74,7 +78,7 @@ def self_signed_up_patient():
         ],
     )
     cognito.admin_confirm_sign_up(UserPoolId=pool, Username=email)
-    return email, sign_in(email)
+    return (email, *sign_in(email))
 
 
 def operator_made_admin():
@@ -88,12 +92,12 @@ def operator_made_admin():
             {"Name": "email_verified", "Value": "true"},
             {"Name": "custom:user_type", "Value": "Admin"},
         ],
-        TemporaryPassword=f"Tmp-{secrets.token_urlsafe(12)}-1a!",
+        TemporaryPassword=temporary_password,
         MessageAction="SUPPRESS",
     )
     cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="Admin")
     cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
-    return email, sign_in(email)
+    return (email, *sign_in(email))
 
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -128,7 +132,7 @@ def fuzz(role, token, secrets_used):
     started = time.monotonic()
     run = subprocess.run(
         command,
-        env={**os.environ, "FUZZ_ID_TOKEN": token, "FUZZ_API_HOOKS": str(HOOKS)},
+        env={**os.environ, "FUZZ_ID_TOKEN": token, "FUZZ_API_HOOKS": str(HOOKS), "FUZZ_SENT_VALUES": str(SENT_VALUES)},
         capture_output=True,
         text=True,
         cwd=out_dir,  # keeps schemathesis' own files out of the source tree
@@ -142,17 +146,21 @@ def fuzz(role, token, secrets_used):
 
 def main():
     started = time.monotonic()
-    patient_email, patient_token = self_signed_up_patient()
-    admin_email, admin_token = operator_made_admin()
+    patient_email, patient_token, patient_others = self_signed_up_patient()
+    admin_email, admin_token, admin_others = operator_made_admin()
+    secrets_used = [patient_email, admin_email, patient_token, admin_token, password, temporary_password,
+                    *patient_others, *admin_others]
+    # Everything used, for the log-hygiene scan; the hooks add every personal value sent.
     users = stack_json.parent / "fuzz-users.json"
     users.write_text(json.dumps({
         "users": [
             {"role": "patient", "email": patient_email, "id_token": patient_token},
             {"role": "admin", "email": admin_email, "id_token": admin_token},
-        ]
+        ],
+        "secrets": secrets_used,
     }, indent=2) + "\n")
     users.chmod(0o600)
-    secrets_used = [patient_email, admin_email, patient_token, admin_token, password]
+    SENT_VALUES.unlink(missing_ok=True)
     print(f"fuzz-api: 2 users created (patient, admin); seed {SEED}, max {MAX_EXAMPLES} examples per operation, "
           f"all checks, positive and negative data")
 

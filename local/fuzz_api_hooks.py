@@ -9,18 +9,33 @@ are accepted still means something for the other fields. Negative values are unt
   API accepts just a `next_cursor` it issued for the same `user_type` filter.
 - `dob` on PUT /users/{id} must not be in the future nor more than 130 years ago, a
   window relative to today.
+
+Every personal value a PUT body carries (as generated, positive or negative) is also
+appended to $FUZZ_SENT_VALUES, so the log-hygiene scan can look for each one.
 """
 
 import base64
 import datetime
 import hashlib
 import json
+import os
 import uuid
 
 import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
 TYPES = ["Patient", "Doctor", "Admin"]
+PERSONAL_FIELDS = ("name", "phone_number", "dob", "gender", "blood_group")
+
+
+def record_sent_values(body) -> None:
+    path = os.environ.get("FUZZ_SENT_VALUES")
+    if not path or not isinstance(body, dict):
+        return
+    values = [v for k, v in body.items() if k in PERSONAL_FIELDS and isinstance(v, str)]
+    if values:
+        with open(path, "a") as out:
+            out.write(json.dumps(values) + "\n")
 
 
 def issued_cursor(seed: str, user_type: str | None) -> str:
@@ -64,4 +79,6 @@ def map_case(context, case):
         body = case.body
         if isinstance(body, dict) and isinstance(body.get("dob"), str):
             body["dob"] = within_dob_window(body["dob"])
+    if route == ("PUT", "/users/{id}"):
+        record_sent_values(case.body)
     return case

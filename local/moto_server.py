@@ -11,6 +11,8 @@
   copies back: two at once lose each other's writes (a counter that never moves, a
   conditional create that succeeds twice). DynamoDB makes each operation atomic and
   isolated; one at a time is how moto gets there.
+- Lambda functions keep their LoggingConfig, which moto drops: the runner reads the
+  applied log level (AWS_LAMBDA_LOG_LEVEL) from it, as Lambda does.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import signal
 import sys
 import threading
 
+from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -54,6 +57,33 @@ def one_at_a_time(handle):
     return locked
 
 
+def keep_logging_config() -> None:
+    create, describe, update = (
+        LambdaFunction.__init__,
+        LambdaFunction.get_configuration,
+        LambdaFunction.update_configuration,
+    )
+
+    def created(self, account_id, spec, *args, **kwargs):
+        create(self, account_id, spec, *args, **kwargs)
+        self.logging_config = spec.get("LoggingConfig")
+
+    def described(self, *args, **kwargs):
+        config = describe(self, *args, **kwargs)
+        if getattr(self, "logging_config", None):
+            config["LoggingConfig"] = self.logging_config
+        return config
+
+    def updated(self, changes):
+        if "LoggingConfig" in changes:
+            self.logging_config = changes["LoggingConfig"]
+        return update(self, changes)
+
+    LambdaFunction.__init__ = created
+    LambdaFunction.get_configuration = described
+    LambdaFunction.update_configuration = updated
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -65,6 +95,7 @@ def main() -> None:
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
+    keep_logging_config()
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(

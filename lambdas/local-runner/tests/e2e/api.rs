@@ -1,9 +1,16 @@
-//! The REST API as a mobile app calls it.
+//! The REST API as a mobile app calls it. Every personal value it sends is remembered
+//! for the log scan.
 
+use super::cognito::Secrets;
 use serde_json::Value;
+use std::sync::Arc;
+
+/// Fields of a profile that hold personal or health data.
+pub const PERSONAL_FIELDS: [&str; 5] = ["name", "phone_number", "dob", "gender", "blood_group"];
 
 pub struct Api {
     base: String,
+    pub secrets: Arc<Secrets>,
 }
 
 pub struct Reply {
@@ -24,9 +31,10 @@ impl Reply {
 }
 
 impl Api {
-    pub fn new(base: &str) -> Api {
+    pub fn new(base: &str, secrets: Arc<Secrets>) -> Api {
         Api {
             base: base.trim_end_matches('/').to_string(),
+            secrets,
         }
     }
 
@@ -38,6 +46,15 @@ impl Api {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Reply {
+        if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) {
+            for (name, value) in &fields {
+                if let (true, Some(text)) =
+                    (PERSONAL_FIELDS.contains(&name.as_str()), value.as_str())
+                {
+                    self.secrets.remember(text);
+                }
+            }
+        }
         let length = body.len().to_string();
         let mut all = vec![("Content-Length", length.as_str())];
         all.extend_from_slice(headers);

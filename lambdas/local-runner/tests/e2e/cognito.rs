@@ -9,16 +9,18 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
 use base64::Engine;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const PASSWORD: &str = "Correct-Horse-9!";
+pub const TEMPORARY_PASSWORD: &str = "Temporary-Pass-1!";
 
 pub struct Users {
     pub client: Client,
     pub pool_id: String,
     pub app_client_id: String,
-    /// Every email and token handed out, for the log scan at the end.
-    pub secrets: Secrets,
+    /// Every email, password, token and personal value used, for the log scan at the end.
+    pub secrets: Arc<Secrets>,
 }
 
 /// Values that must never appear in a log.
@@ -88,7 +90,7 @@ pub fn error_of<E: ProvideErrorMetadata>(error: &E) -> (String, String) {
 }
 
 impl Users {
-    pub async fn new(stack: &StackInfo) -> Users {
+    pub async fn new(stack: &StackInfo, secrets: Arc<Secrets>) -> Users {
         let timeouts = Timeouts {
             connect: Duration::from_secs(2),
             attempt: Duration::from_secs(15),
@@ -105,7 +107,7 @@ impl Users {
             client: Client::new(&config),
             pool_id: stack.user_pool_id.clone(),
             app_client_id: stack.user_pool_client_id.clone(),
-            secrets: Secrets::default(),
+            secrets,
         }
     }
 
@@ -115,8 +117,9 @@ impl Users {
         attributes: &[(&str, &str)],
     ) -> Result<(), (String, String)> {
         self.secrets.remember(email);
-        // Blood group and gender values are short common words: the log scan looks
-        // for them as JSON values instead.
+        self.secrets.remember(PASSWORD);
+        // Blood group and gender values are short common words: the log scan looks for
+        // every one of them as a quoted or assigned value anyway.
         for (name, value) in attributes {
             if ["name", "phone_number", "custom:dob"].contains(name) {
                 self.secrets.remember(value);
@@ -169,8 +172,10 @@ impl Users {
         }
     }
 
-    /// USER_PASSWORD_AUTH through `app_client_id`; the ID token.
+    /// USER_PASSWORD_AUTH through `app_client_id`; the ID token (all three tokens and
+    /// the password are remembered for the log scan).
     async fn id_token(&self, app_client_id: &str, email: &str, password: &str) -> String {
+        self.secrets.remember(password);
         let result = self
             .client
             .initiate_auth()
@@ -181,12 +186,14 @@ impl Users {
             .send()
             .await
             .unwrap_or_else(|e| panic!("sign-in failed: {:?}", error_of(&e.into_service_error())));
-        let id_token = result
-            .authentication_result()
-            .unwrap()
-            .id_token()
-            .unwrap()
-            .to_string();
+        let tokens = result.authentication_result().unwrap();
+        for token in [tokens.access_token(), tokens.refresh_token()]
+            .into_iter()
+            .flatten()
+        {
+            self.secrets.remember(token);
+        }
+        let id_token = tokens.id_token().unwrap().to_string();
         self.secrets.remember(&id_token);
         id_token
     }
@@ -210,6 +217,7 @@ impl Users {
     pub async fn operator_creates_admin(&self) -> SignedIn {
         let email = unique_email("grace.admin");
         self.secrets.remember(&email);
+        self.secrets.remember(TEMPORARY_PASSWORD);
         self.client
             .admin_create_user()
             .user_pool_id(&self.pool_id)
@@ -217,7 +225,7 @@ impl Users {
             .user_attributes(attribute("email", &email))
             .user_attributes(attribute("email_verified", "true"))
             .user_attributes(attribute("custom:user_type", "Admin"))
-            .temporary_password("Temporary-Pass-1!")
+            .temporary_password(TEMPORARY_PASSWORD)
             .message_action(MessageActionType::Suppress)
             .send()
             .await

@@ -1,6 +1,15 @@
-//! Log hygiene: after everything else, no log of the stack holds a value the suite
-//! treated as personal, health or secret data.
+//! Log hygiene: no log of the stack holds a value the suite or the fuzzer used as
+//! personal, health or secret data.
+//!
+//! Two kinds of match:
+//! - literally, anywhere in a line: emails, passwords, ID, access and refresh tokens,
+//!   presigned query strings, names and phone numbers, every personal value the fuzzer
+//!   sent, and presigned-URL parameter names;
+//! - as a quoted or assigned value (`"O+"`, `'female'`, `gender=female`, `dob: 1990-04-01`):
+//!   blood groups, genders and dates of birth. They are short or common words ("other")
+//!   and a date can be a log line's own timestamp, so a bare occurrence proves nothing.
 
+use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
 /// Marks of a presigned URL's query string (a credential for the object).
@@ -10,22 +19,11 @@ const PRESIGN_MARKS: [&str; 3] = [
     "X-Amz-Security-Token",
 ];
 
-/// Blood groups and genders are short words: what must not appear is a JSON value of them.
-const HEALTH_VALUES: [&str; 13] = [
-    "\"A+\"",
-    "\"A-\"",
-    "\"B+\"",
-    "\"B-\"",
-    "\"AB+\"",
-    "\"AB-\"",
-    "\"O+\"",
-    "\"O-\"",
-    "\"female\"",
-    "\"male\"",
-    "\"non_binary\"",
-    "\"other\"",
-    "\"prefer_not_to_say\"",
-];
+const BLOOD_GROUPS: [&str; 8] = ["A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"];
+const GENDERS: [&str; 5] = ["female", "male", "non_binary", "other", "prefer_not_to_say"];
+
+/// A literal shorter than this could occur by chance (a fuzzer's "0000", a name "Ada").
+const SHORTEST_LITERAL: usize = 6;
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -40,27 +38,81 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every string in the fuzzer's record of the users and tokens it used.
-fn fuzz_secrets(stack_dir: &Path) -> Vec<String> {
-    fn strings(value: &serde_json::Value, into: &mut Vec<String>) {
-        match value {
-            serde_json::Value::String(s) if s.len() >= 8 => into.push(s.clone()),
-            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, into)),
-            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, into)),
-            _ => {}
-        }
+fn strings(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => into.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, into)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, into)),
+        _ => {}
     }
-    let path = stack_dir.join("fuzz-users.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (written by just fuzz-api)", path.display()));
+}
+
+/// Every string the fuzzer recorded: its users, passwords and tokens
+/// (`fuzz-users.json`) and every personal value its PUT bodies carried.
+fn fuzz_values(stack_dir: &Path) -> Vec<String> {
+    let users = stack_dir.join("fuzz-users.json");
+    let text = std::fs::read_to_string(&users)
+        .unwrap_or_else(|e| panic!("{}: {e} (written by just fuzz-api)", users.display()));
     let mut found = Vec::new();
     strings(&serde_json::from_str(&text).unwrap(), &mut found);
+    let sent =
+        std::fs::read_to_string(stack_dir.join("fuzz-sent-values.jsonl")).unwrap_or_default();
+    for line in sent.lines() {
+        strings(&serde_json::from_str(line).unwrap(), &mut found);
+    }
     found
 }
 
-pub fn no_log_holds_what_the_suite_used(stack_dir: &Path, mut secrets: Vec<String>) {
-    secrets.extend(fuzz_secrets(stack_dir));
-    secrets.retain(|s| !s.is_empty());
+/// Whether `value` stands in `line` as a quoted or assigned value: after a quote, `=` or
+/// `:` (spaces allowed), and not followed by more of a word.
+fn quoted_or_assigned(line: &str, value: &str) -> bool {
+    line.match_indices(value).any(|(at, _)| {
+        let before = line[..at].trim_end_matches(' ');
+        let after = line[at + value.len()..].chars().next();
+        before.ends_with(['"', '\'', '=', ':'])
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// A literal worth looking for: long enough and not one character repeated.
+fn distinctive(value: &str) -> bool {
+    let value = value.trim();
+    let mut chars: Vec<char> = value.chars().collect();
+    chars.sort_unstable();
+    chars.dedup();
+    value.chars().count() >= SHORTEST_LITERAL && chars.len() >= 3
+}
+
+/// Scans every file under `stack_dir/logs`; `used` is what the suite remembered, and
+/// `with_fuzzer` adds what `just fuzz-api` recorded. Returns (files, values) scanned.
+pub fn no_log_holds_what_was_used(
+    stack_dir: &Path,
+    used: Vec<String>,
+    with_fuzzer: bool,
+) -> (usize, usize) {
+    let mut all = used;
+    if with_fuzzer {
+        all.extend(fuzz_values(stack_dir));
+    }
+    let is_date = |v: &str| NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok();
+    let mut literal: Vec<String> = all
+        .iter()
+        .filter(|v| distinctive(v) && !is_date(v))
+        .map(|v| v.trim().to_string())
+        .chain(PRESIGN_MARKS.map(str::to_string))
+        .collect();
+    literal.sort();
+    literal.dedup();
+    let mut valued: Vec<String> = all.iter().filter(|v| is_date(v)).cloned().collect();
+    valued.extend(
+        BLOOD_GROUPS
+            .iter()
+            .chain(GENDERS.iter())
+            .map(|v| v.to_string()),
+    );
+    valued.sort();
+    valued.dedup();
+
     let files = files_under(&stack_dir.join("logs"));
     assert!(
         files.iter().any(|f| f.ends_with("moto.log")) && files.len() >= 4,
@@ -72,22 +124,38 @@ pub fn no_log_holds_what_the_suite_used(stack_dir: &Path, mut secrets: Vec<Strin
         bytes += text.len();
         for (number, line) in text.lines().enumerate() {
             let place = format!("{}:{}", file.display(), number + 1);
-            for secret in &secrets {
-                assert!(
-                    !line.contains(secret.as_str()),
-                    "{place} holds a value the suite used as personal data or a token"
+            if let Some(found) = literal.iter().position(|v| line.contains(v.as_str())) {
+                panic!(
+                    "{place} holds a value the tests used as personal data or a secret (value #{found} of the scan)"
                 );
             }
-            for mark in PRESIGN_MARKS.iter().chain(HEALTH_VALUES.iter()) {
-                assert!(!line.contains(mark), "{place} holds {mark}");
+            if let Some(found) = valued.iter().find(|v| quoted_or_assigned(line, v)) {
+                panic!("{place} holds a health value or date of birth as a value: {found:?}");
             }
         }
     }
     eprintln!(
-        "e2e: log hygiene: {} files, {} KiB, {} values and {} patterns, none found",
+        "e2e: log hygiene: {} files, {} KiB, {} literal values and {} quoted values, none found",
         files.len(),
         bytes / 1024,
-        secrets.len(),
-        PRESIGN_MARKS.len() + HEALTH_VALUES.len()
+        literal.len(),
+        valued.len()
     );
+    (files.len(), literal.len() + valued.len())
+}
+
+#[test]
+fn the_matchers_find_what_they_must_and_not_what_they_must_not() {
+    assert!(quoted_or_assigned(r#"{"blood_group":"O+"}"#, "O+"));
+    assert!(quoted_or_assigned(r#"{\"gender\":\"female\"}"#, "female"));
+    assert!(quoted_or_assigned("gender=female age", "female"));
+    assert!(quoted_or_assigned("dob: 1990-04-01", "1990-04-01"));
+    assert!(!quoted_or_assigned("the other day", "other"));
+    assert!(!quoted_or_assigned(
+        r#""at":"2026-12-02T10:00:00Z""#,
+        "2026-12-02"
+    ));
+    assert!(!quoted_or_assigned(r#""male_count":3"#, "male"));
+    assert!(distinctive("Ada Patient") && distinctive("+441234567890"));
+    assert!(!distinctive("0000000000") && !distinctive("Ada"));
 }

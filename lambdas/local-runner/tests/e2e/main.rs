@@ -1,8 +1,13 @@
 //! End-to-end: the real user journeys, then the security checks (authorization matrix,
 //! mass assignment, races, faults, schema-driven fuzzing, log hygiene), against a local
 //! stack this test brings up with `just up` (its own LOCAL_STACK_DIR) and takes down with
-//! `just down`, whatever happens.
-//! E2E_STACK_JSON=<path to a stack.json> reuses a stack already up instead (development).
+//! `just down`, whatever happens. A second stack, at the most verbose log level Terraform
+//! permits, runs a journey full of personal data and has its logs scanned too.
+//! E2E_STACK_JSON=<path to a stack.json> reuses a stack already up instead (development;
+//! the verbose stack is then skipped).
+//!
+//! Every check runs and reports on its own (`Checks`): one failure hides no other.
+//! The checks that break the stack on purpose run last.
 //! Test code: panics with a clear message are how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,60 +22,265 @@ mod races;
 mod stack;
 mod validation;
 
+use futures_util::FutureExt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Instant;
+
+/// Runs each check to its end and records how it went; `finish` fails the test if any
+/// check failed, naming every one.
+#[derive(Default)]
+struct Checks {
+    passed: Vec<String>,
+    failed: Vec<String>,
+}
+
+impl Checks {
+    /// The check's value, or None when it failed (its panic message is printed above).
+    async fn run<T>(&mut self, name: &str, check: impl Future<Output = T>) -> Option<T> {
+        let started = Instant::now();
+        let outcome = AssertUnwindSafe(check).catch_unwind().await;
+        let took = started.elapsed().as_secs_f64();
+        match outcome {
+            Ok(value) => {
+                eprintln!("e2e check: {name} ... ok ({took:.1} s)");
+                self.passed.push(name.to_string());
+                Some(value)
+            }
+            Err(_) => {
+                eprintln!("e2e check: {name} ... FAILED ({took:.1} s)");
+                self.failed.push(name.to_string());
+                None
+            }
+        }
+    }
+
+    /// A check that cannot run because a check it builds on failed counts as failed.
+    fn skipped(&mut self, name: &str, because: &str) {
+        eprintln!("e2e check: {name} ... FAILED (not run: {because} failed)");
+        self.failed.push(format!("{name} (not run)"));
+    }
+
+    fn finish(self) {
+        eprintln!(
+            "e2e checks: {} ok, {} failed",
+            self.passed.len(),
+            self.failed.len()
+        );
+        assert!(
+            self.failed.is_empty(),
+            "failed e2e checks: {:?}",
+            self.failed
+        );
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_platform_runs_locally_end_to_end() {
+    // Both stacks come up together: `just up` mostly waits on terraform apply.
+    let verbose = std::env::var_os("E2E_STACK_JSON").is_none().then(|| {
+        std::thread::spawn(|| stack::Stack::up_own("e2e-trace", &[("TF_VAR_log_level", "TRACE")]))
+    });
     let stack = stack::Stack::up();
-    let users = Arc::new(cognito::Users::new(&stack.info).await);
-    let api = Arc::new(api::Api::new(&stack.info.api_url));
+    let secrets = Arc::new(cognito::Secrets::default());
+    let users = Arc::new(cognito::Users::new(&stack.info, secrets.clone()).await);
+    let api = Arc::new(api::Api::new(&stack.info.api_url, secrets.clone()));
     let lambda = lambda::Lambda::new(&stack.info);
     let region = stack.info.region.as_str();
+    let mut checks = Checks::default();
 
-    journeys::unknown_routes_and_missing_tokens(&api).await;
-    let patient = journeys::patient(&users, &api).await;
-    let doctor = journeys::doctor_request(&users, &api).await;
-    let admin = journeys::operator_created_admin(&users, &api).await;
-    journeys::admin_approves_doctor(&users, &api, &admin, &doctor).await;
-    journeys::other_users_profile_is_forbidden(&api, &patient, &doctor).await;
-    journeys::forged_and_expired_tokens(&api, &patient).await;
-    journeys::admin_self_sign_up_is_refused(&users).await;
-    journeys::attribute_rules_hold(&users, &patient).await;
-    journeys::forgot_password_leaves_profile_untouched(&users, &api, &patient).await;
+    if let Some(verbose) = verbose {
+        let verbose = verbose.join().expect("the verbose stack came up");
+        let passed = checks
+            .run(
+                "at log level TRACE, a journey full of personal data leaves none in any log",
+                journeys::verbose_logs_hold_no_personal_data(&verbose),
+            )
+            .await;
+        verbose.keep_logs.set(passed.is_none());
+    }
 
+    checks
+        .run(
+            "unknown routes and missing tokens",
+            journeys::unknown_routes_and_missing_tokens(&api),
+        )
+        .await;
+    let patient = checks
+        .run("patient journey", journeys::patient(&users, &api))
+        .await;
+    let doctor = checks
+        .run("doctor request", journeys::doctor_request(&users, &api))
+        .await;
+    let admin = checks
+        .run(
+            "operator-created admin",
+            journeys::operator_created_admin(&users, &api),
+        )
+        .await;
+    match (&admin, &doctor) {
+        (Some(admin), Some(doctor)) => {
+            checks
+                .run(
+                    "admin approves doctor",
+                    journeys::admin_approves_doctor(&users, &api, admin, doctor),
+                )
+                .await;
+        }
+        _ => checks.skipped("admin approves doctor", "a journey it needs"),
+    }
+    match (&patient, &doctor) {
+        (Some(patient), Some(doctor)) => {
+            checks
+                .run(
+                    "other user's profile is forbidden",
+                    journeys::other_users_profile_is_forbidden(&api, patient, doctor),
+                )
+                .await;
+        }
+        _ => checks.skipped("other user's profile is forbidden", "a journey it needs"),
+    }
+    if let Some(patient) = &patient {
+        checks
+            .run(
+                "forged and expired tokens",
+                journeys::forged_and_expired_tokens(&api, patient),
+            )
+            .await;
+        checks
+            .run(
+                "attribute rules hold",
+                journeys::attribute_rules_hold(&users, patient),
+            )
+            .await;
+        checks
+            .run(
+                "forgot password leaves the profile untouched",
+                journeys::forgot_password_leaves_profile_untouched(&users, &api, patient),
+            )
+            .await;
+    } else {
+        for name in [
+            "forged and expired tokens",
+            "attribute rules hold",
+            "forgot password leaves the profile untouched",
+        ] {
+            checks.skipped(name, "patient journey");
+        }
+    }
+    checks
+        .run(
+            "admin self sign-up is refused",
+            journeys::admin_self_sign_up_is_refused(&users),
+        )
+        .await;
+
+    // The security checks: a cast of their own, so no journey failure hides them.
     let cast = matrix::Cast::sign_up(&users, &api).await;
     let foreign_token = users.foreign_pool_token().await;
-    matrix::every_caller_route_and_target(&api, &cast, &foreign_token).await;
-    validation::bad_input_is_refused_and_writes_nothing(&api, &cast.patient, &cast.other_patient)
+    checks
+        .run(
+            "authorization matrix",
+            matrix::every_caller_route_and_target(&api, &cast, &foreign_token),
+        )
         .await;
-    validation::boundary_values_are_accepted(&api, &cast.patient).await;
-    races::conditional_puts_have_exactly_one_winner(api.clone(), &cast.patient).await;
-    races::a_confirmation_delivered_many_times_counts_once(
-        &users,
-        &api,
-        &lambda,
-        &cast.admin,
-        region,
-    )
-    .await;
-    races::parallel_sign_ups_keep_the_metrics_exact(users.clone(), &api, &cast.admin).await;
-    faults::a_frozen_emulator_gets_503s_and_a_failed_trigger_then_recovery(
-        &stack.dir,
-        &users,
-        &api,
-        &lambda,
-        region,
-        &cast.patient,
-        &cast.admin,
-    )
-    .await;
-    faults::a_slowed_emulator_only_delays_the_answer(&stack.dir, api.clone(), &cast.patient).await;
-    assert!(
-        stack::just(&stack.dir, "fuzz-api").success(),
-        "schemathesis found failures (see its report above)"
-    );
+    checks
+        .run(
+            "bad input is refused and writes nothing",
+            validation::bad_input_is_refused_and_writes_nothing(
+                &api,
+                &cast.patient,
+                &cast.other_patient,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "boundary values are accepted",
+            validation::boundary_values_are_accepted(&api, &cast.patient),
+        )
+        .await;
+    checks
+        .run(
+            "conditional PUTs have exactly one winner",
+            races::conditional_puts_have_exactly_one_winner(api.clone(), &stack.dir, &cast.patient),
+        )
+        .await;
+    checks
+        .run(
+            "concurrent user_type changes leave the stored type and one group",
+            races::concurrent_user_type_changes_converge(
+                users.clone(),
+                api.clone(),
+                &stack.dir,
+                &cast.admin,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "a confirmation delivered many times counts once",
+            races::a_confirmation_delivered_many_times_counts_once(
+                &users,
+                &api,
+                &lambda,
+                &stack.dir,
+                &cast.admin,
+                region,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "parallel sign-ups keep the metrics exact",
+            races::parallel_sign_ups_keep_the_metrics_exact(users.clone(), &api, &cast.admin),
+        )
+        .await;
+    checks
+        .run("schemathesis finds nothing", async {
+            assert!(
+                stack::just(&stack.dir, "fuzz-api").success(),
+                "schemathesis found failures (see its report above)"
+            );
+        })
+        .await;
 
-    // It breaks the stack on purpose (the table goes away): last but for the log scan.
-    journeys::broken_trigger_surfaces_as_cognito_error(&users, &stack.info).await;
-    hygiene::no_log_holds_what_the_suite_used(&stack.dir, users.secrets.all());
+    // Faults: moto frozen, then back; then the profile table deleted (the stack stays broken).
+    checks
+        .run(
+            "a frozen emulator gets 503s and a failed trigger, then recovery",
+            faults::a_frozen_emulator_gets_503s_and_a_failed_trigger_then_recovery(
+                &stack.dir,
+                &users,
+                &api,
+                &lambda,
+                region,
+                &cast.patient,
+                &cast.admin,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "a paused emulator only delays the answer",
+            faults::a_paused_emulator_only_delays_the_answer(
+                &stack.dir,
+                api.clone(),
+                &cast.patient,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "a broken trigger surfaces as Cognito's error",
+            journeys::broken_trigger_surfaces_as_cognito_error(&users, &stack.info),
+        )
+        .await;
+    checks
+        .run("no log holds what the suite used", async {
+            hygiene::no_log_holds_what_was_used(&stack.dir, secrets.all(), true);
+        })
+        .await;
+    checks.finish();
 }

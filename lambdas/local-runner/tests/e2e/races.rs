@@ -1,23 +1,71 @@
-//! Concurrency through the stack: conditional writers, repeated trigger deliveries and
-//! parallel sign-ups, each checked against what is stored afterwards.
+//! Concurrency through the stack: conditional writers, user-type changes, repeated
+//! trigger deliveries and parallel sign-ups, each checked against what is stored
+//! afterwards. The racers start together (a barrier), and each race shows from the
+//! function's own log (Lambda's START/END lines) that invocations really overlapped:
+//! one at a time, a read-then-write implementation would pass too.
 
 use super::api::Api;
-use super::cognito::{SignedIn, Users, unique_email};
+use super::cognito::{SignedIn, Users, groups, unique_email};
 use super::lambda::{Lambda, confirmation_event};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::sync::Barrier;
 
-pub async fn conditional_puts_have_exactly_one_winner(api: Arc<Api>, patient: &SignedIn) {
+/// The log of the deployed function whose name ends with `suffix`, and where it ends now:
+/// what a race adds to it is read afterwards.
+struct FunctionLog {
+    path: PathBuf,
+    from: usize,
+}
+
+impl FunctionLog {
+    fn of(stack_dir: &Path, suffix: &str) -> FunctionLog {
+        let path = std::fs::read_dir(stack_dir.join("logs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(&format!("{suffix}.log")))
+            .unwrap_or_else(|| panic!("no log of …{suffix} in {}", stack_dir.display()));
+        let from = std::fs::read(&path).unwrap().len();
+        FunctionLog { path, from }
+    }
+
+    /// The most invocations in flight at once since `of`.
+    fn most_in_flight(&self) -> usize {
+        let text = std::fs::read(&self.path).unwrap();
+        test_support::logs::most_in_flight(&String::from_utf8_lossy(&text[self.from..]))
+    }
+
+    fn assert_overlapped(&self, what: &str) {
+        let most = self.most_in_flight();
+        assert!(
+            most >= 2,
+            "{what}: the function's log shows at most {most} invocation at a time, so nothing raced"
+        );
+        eprintln!("e2e: {what}: up to {most} invocations at once");
+    }
+}
+
+pub async fn conditional_puts_have_exactly_one_winner(
+    api: Arc<Api>,
+    stack_dir: &Path,
+    patient: &SignedIn,
+) {
     let before = api.get("/users/me", &patient.id_token).await;
     let etag = before.header("etag").unwrap().to_string();
     let version = before.body["version"].as_u64().unwrap();
+    let log = FunctionLog::of(stack_dir, "users-api");
+    let start = Arc::new(Barrier::new(10));
 
     let writers: Vec<_> = (0..10)
         .map(|i| {
             let api = api.clone();
             let token = patient.id_token.clone();
             let etag = etag.clone();
+            let start = start.clone();
             tokio::spawn(async move {
+                start.wait().await;
                 let body = json!({"name": format!("Racer {i}")}).to_string();
                 api.send(
                     "PUT",
@@ -59,6 +107,57 @@ pub async fn conditional_puts_have_exactly_one_winner(api: Arc<Api>, patient: &S
         "the stored value is the winner's"
     );
     assert_eq!(after.body["version"].as_u64(), Some(version + 1));
+    log.assert_overlapped("10 PUTs with one If-Match");
+}
+
+/// Identical demotions racing (a double-click, a client retry): the profile is the source
+/// of truth and the group follows what was stored, so the demoted Admin keeps no `Admin`.
+pub async fn concurrent_user_type_changes_converge(
+    users: Arc<Users>,
+    api: Arc<Api>,
+    stack_dir: &Path,
+    admin: &SignedIn,
+) {
+    let target = users.signed_up_and_confirmed("demoted", &[]).await;
+    let path = format!("/users/{}", target.sub);
+    let promoted = api
+        .put(&path, &admin.id_token, &json!({"user_type": "Admin"}))
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.raw);
+    assert_eq!(users.groups_of(&target.email).await, ["Admin"]);
+    let log = FunctionLog::of(stack_dir, "users-api");
+    let start = Arc::new(Barrier::new(4));
+
+    let demotions: Vec<_> = (0..4)
+        .map(|_| {
+            let (api, path, token, start) = (
+                api.clone(),
+                path.clone(),
+                admin.id_token.clone(),
+                start.clone(),
+            );
+            tokio::spawn(async move {
+                start.wait().await;
+                api.put(&path, &token, &json!({"user_type": "Patient"}))
+                    .await
+            })
+        })
+        .collect();
+    for demotion in demotions {
+        let reply = demotion.await.unwrap();
+        assert_eq!(reply.status, 200, "a racing demotion: {}", reply.raw);
+    }
+
+    let stored = api.get(&path, &admin.id_token).await;
+    assert_eq!(stored.body["user_type"], "Patient", "{}", stored.raw);
+    assert_eq!(
+        users.groups_of(&target.email).await,
+        ["Patient"],
+        "Cognito's groups follow the stored profile"
+    );
+    let signed_in_again = users.sign_in(&target.email, super::cognito::PASSWORD).await;
+    assert_eq!(groups(&signed_in_again.id_token), ["Patient"]);
+    log.assert_overlapped("4 identical demotions");
 }
 
 pub async fn metrics(api: &Api, admin: &SignedIn) -> Value {
@@ -75,6 +174,7 @@ pub async fn a_confirmation_delivered_many_times_counts_once(
     users: &Users,
     api: &Api,
     lambda: &Lambda,
+    stack_dir: &Path,
     admin: &SignedIn,
     region: &str,
 ) {
@@ -86,11 +186,17 @@ pub async fn a_confirmation_delivered_many_times_counts_once(
     let event = confirmation_event(users, region, &email).await;
     let function = lambda.function_named("post-confirmation").await;
     let before = metrics(api, admin).await;
+    let log = FunctionLog::of(stack_dir, "post-confirmation");
+    let start = Arc::new(Barrier::new(6));
 
     let deliveries: Vec<_> = (0..6)
         .map(|_| {
             let (lambda, function, event) = (lambda.clone(), function.clone(), event.clone());
-            tokio::spawn(async move { lambda.invoke(&function, &event).await })
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                lambda.invoke(&function, &event).await
+            })
         })
         .collect();
     for delivery in deliveries {
@@ -117,6 +223,7 @@ pub async fn a_confirmation_delivered_many_times_counts_once(
         (200, Some(1))
     );
     assert_eq!(users.groups_of(&email).await, ["Patient"]);
+    log.assert_overlapped("6 deliveries of one confirmation");
 }
 
 pub async fn parallel_sign_ups_keep_the_metrics_exact(
@@ -125,11 +232,13 @@ pub async fn parallel_sign_ups_keep_the_metrics_exact(
     admin: &SignedIn,
 ) {
     let before = metrics(api, admin).await;
+    let start = Arc::new(Barrier::new(8));
     let sign_ups: Vec<_> = (0..8)
         .map(|i| {
-            let users = users.clone();
+            let (users, start) = (users.clone(), start.clone());
             tokio::spawn(async move {
                 let user_type = if i % 4 == 0 { "Doctor" } else { "Patient" };
+                start.wait().await;
                 users
                     .signed_up_and_confirmed("crowd", &[("custom:user_type", user_type)])
                     .await
@@ -143,15 +252,6 @@ pub async fn parallel_sign_ups_keep_the_metrics_exact(
     let after = metrics(api, admin).await;
     assert_eq!(count(&after, "Patient"), count(&before, "Patient") + 6);
     assert_eq!(count(&after, "Doctor"), count(&before, "Doctor") + 2);
-    assert_eq!(
-        after["total"].as_u64(),
-        Some(
-            ["Patient", "Doctor", "Admin"]
-                .iter()
-                .map(|t| count(&after, t))
-                .sum()
-        )
-    );
     // The counters equal the profiles actually stored.
     let mut listed: std::collections::BTreeMap<String, u64> = Default::default();
     let mut cursor: Option<String> = None;
@@ -179,4 +279,9 @@ pub async fn parallel_sign_ups_keep_the_metrics_exact(
             "{user_type}: metrics vs stored profiles"
         );
     }
+    assert_eq!(
+        after["total"].as_u64(),
+        Some(listed.values().sum::<u64>()),
+        "the total equals the number of stored profiles"
+    );
 }

@@ -15,6 +15,8 @@ pub struct StackInfo {
 
 pub struct Stack {
     pub info: StackInfo,
+    /// Keep the logs after `just down` even when nothing panics (a check failed).
+    pub keep_logs: std::cell::Cell<bool>,
     /// The LOCAL_STACK_DIR: stack.json, pids/ and logs/.
     pub dir: PathBuf,
     owned_dir: Option<PathBuf>,
@@ -29,6 +31,11 @@ fn workspace_root() -> PathBuf {
 
 /// Runs `just <recipe>` for the stack in `dir`.
 pub fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
+    just_with(dir, recipe, &[])
+}
+
+/// `just <recipe>` with extra environment variables (e.g. `TF_VAR_log_level`).
+fn just_with(dir: &PathBuf, recipe: &str, env: &[(&str, &str)]) -> std::process::ExitStatus {
     let root = workspace_root();
     let just = test_support::emulator::project_tool("JUST", &[".venv/bin/just"]);
     let mut command = Command::new(just);
@@ -36,7 +43,8 @@ pub fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
         .current_dir(&root)
         .arg(recipe)
         .env("LOCAL_STACK_DIR", dir)
-        .env("LOCAL_RUNNER_BIN", env!("CARGO_BIN_EXE_local-runner"));
+        .env("LOCAL_RUNNER_BIN", env!("CARGO_BIN_EXE_local-runner"))
+        .envs(env.iter().copied());
     if std::env::var_os("TF_PLUGIN_DIR").is_none() && PathBuf::from("/opt/tf-plugins").is_dir() {
         command.env("TF_PLUGIN_DIR", "/opt/tf-plugins");
     }
@@ -46,6 +54,7 @@ pub fn just(dir: &PathBuf, recipe: &str) -> std::process::ExitStatus {
 }
 
 impl Stack {
+    /// The stack the checks run against: E2E_STACK_JSON's, or `just up` of its own.
     pub fn up() -> Stack {
         if let Ok(path) = std::env::var("E2E_STACK_JSON") {
             let path = PathBuf::from(path);
@@ -53,24 +62,35 @@ impl Stack {
                 info: read_info(&path),
                 dir: path.parent().unwrap().to_path_buf(),
                 owned_dir: None,
+                keep_logs: Default::default(),
             };
         }
+        Stack::up_own("e2e", &[])
+    }
+
+    /// A stack of its own in `.local/<name>-<pid>`, brought up with `env` added
+    /// (`TF_VAR_*` variables reach the Terraform that `just up` applies).
+    pub fn up_own(name: &str, env: &[(&str, &str)]) -> Stack {
         let dir = workspace_root()
             .join(".local")
-            .join(format!("e2e-{}", std::process::id()));
+            .join(format!("{name}-{}", std::process::id()));
         let mut stack = Stack {
             info: blank_info(),
             dir: dir.clone(),
             owned_dir: Some(dir.clone()),
+            keep_logs: Default::default(),
         };
         let started = std::time::Instant::now();
         // Dropping `stack` on a failed `up` still runs `just down`.
         assert!(
-            just(&dir, "up").success(),
+            just_with(&dir, "up", env).success(),
             "just up failed; logs in {}/logs",
             dir.display()
         );
-        eprintln!("e2e: just up took {:.0} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "e2e: just up ({name}) took {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
         stack.info = read_info(&dir.join("stack.json"));
         stack
     }
@@ -87,6 +107,7 @@ impl Drop for Stack {
         // Logs stay behind only when something failed.
         if let Some(dir) = &self.owned_dir
             && !std::thread::panicking()
+            && !self.keep_logs.get()
         {
             let _ = std::fs::remove_dir_all(dir);
         }
