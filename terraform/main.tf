@@ -199,6 +199,13 @@ module "users_api" {
       resources = [module.picture_bucket.picture_objects_arn]
     },
     {
+      # HeadObject on a never-uploaded key answers 404 only to a role that may list the
+      # bucket; without this it is 403, and the API could not tell "not uploaded" (409).
+      sid       = "TellMissingPictures"
+      actions   = ["s3:ListBucket"]
+      resources = [module.picture_bucket.arn]
+    },
+    {
       sid       = "MoveUserBetweenGroups"
       actions   = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"]
       resources = [module.user_pool.arn]

@@ -189,7 +189,7 @@ run "every_route_but_health_and_preflight_is_authorized" {
 run "policies_grant_exactly_the_called_actions_on_their_resources" {
   command = apply
 
-  # users-api: profile items on the table, Query on the table (counters) and the GSI, pictures under the prefix, groups on the pool.
+  # users-api: profile items on the table, Query on the table (counters) and the GSI, pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
   assert {
     condition = {
       for s in jsondecode(module.users_api.policy_json).Statement : s.Sid => { actions = toset(s.Action), resources = s.Resource }
@@ -206,6 +206,10 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
       PresignPictures = {
         actions   = toset(["s3:GetObject", "s3:PutObject"])
         resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1/profile-pictures/*"]
+      }
+      TellMissingPictures = {
+        actions   = toset(["s3:ListBucket"])
+        resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1"]
       }
       MoveUserBetweenGroups = {
         actions   = toset(["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"])

@@ -3,10 +3,13 @@
 //! profile writes by transactions. The `by_user_type` index serves listings.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::fields::{
@@ -136,10 +139,63 @@ fn from_item(item: &Item) -> Result<Profile, PortError> {
     })
 }
 
+/// DynamoDB cancels a transaction that overlaps another on one of its items
+/// (`TransactionConflict`), and the SDK's retry does not cover that. Short jittered
+/// retries settle a race of parallel writers on one counter (at most about 1 s of waiting
+/// in all, well inside the trigger's 4 s and the API's deadline); one that keeps losing is
+/// an outage to retry later (503 or a failed trigger), never a 500.
+const CONFLICT_RETRIES: u32 = 6;
+const FIRST_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
+const MAX_CONFLICT_BACKOFF: Duration = Duration::from_millis(400);
+
+async fn send_transaction(
+    request: TransactWriteItemsFluentBuilder,
+) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
+    let mut retries = 0;
+    loop {
+        match request.clone().send().await {
+            Err(e) if retries < CONFLICT_RETRIES && lost_to_a_conflict(&e) => {
+                let ceiling =
+                    (FIRST_CONFLICT_BACKOFF * 2u32.pow(retries)).min(MAX_CONFLICT_BACKOFF);
+                tokio::time::sleep(full_jitter(ceiling)).await;
+                retries += 1;
+            }
+            result => return result.map(|_| ()),
+        }
+    }
+}
+
+/// A random wait in [0, ceiling], so racing writers do not retry in step.
+fn full_jitter(ceiling: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    ceiling.mul_f64((random % 1001) as f64 / 1000.0)
+}
+
+/// True when a transaction was cancelled only because another one held an item.
+fn lost_to_a_conflict(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    let reasons: Vec<&str> = match err {
+        SdkError::ServiceError(e) => match e.err() {
+            TransactWriteItemsError::TransactionCanceledException(t) => t
+                .cancellation_reasons()
+                .iter()
+                .filter_map(|r| r.code())
+                .collect(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    reasons.contains(&"TransactionConflict") && !reasons.contains(&"ConditionalCheckFailed")
+}
+
+fn conflict_outage() -> PortError {
+    PortError::Unavailable(STORE, "TransactionConflict".to_owned())
+}
+
 /// True when a transaction was cancelled because an item's condition failed.
-fn condition_failed(
-    err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> bool {
+fn condition_failed(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(t) => t
@@ -227,16 +283,15 @@ impl DynamoProfiles {
 
 impl ProfileStore for DynamoProfiles {
     async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
-        let result = self
+        let request = self
             .client
             .transact_write_items()
             .transact_items(self.conditional_put(profile, "attribute_not_exists(PK)", None)?)
-            .transact_items(self.counter_change(profile.user_type, 1)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Created::Created),
+            .transact_items(self.counter_change(profile.user_type, 1)?);
+        match send_transaction(request).await {
+            Ok(()) => Ok(Created::Created),
             Err(e) if condition_failed(&e) => Ok(Created::AlreadyExists),
+            Err(e) if lost_to_a_conflict(&e) => Err(conflict_outage()),
             Err(e) => Err(port_error(STORE, &e)),
         }
     }
@@ -268,9 +323,10 @@ impl ProfileStore for DynamoProfiles {
             )?)
             .transact_items(self.counter_change(previous.user_type, -1)?)
             .transact_items(self.counter_change(updated.user_type, 1)?);
-        match request.send().await {
-            Ok(_) => Ok(()),
+        match send_transaction(request).await {
+            Ok(()) => Ok(()),
             Err(e) if condition_failed(&e) => Err(UpdateError::Conflict),
+            Err(e) if lost_to_a_conflict(&e) => Err(UpdateError::Port(conflict_outage())),
             Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
         }
     }

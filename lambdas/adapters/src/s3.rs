@@ -129,6 +129,14 @@ impl PictureStore for S3Pictures {
             Err(SdkError::ServiceError(e)) if matches!(e.err(), HeadObjectError::NotFound(_)) => {
                 Ok(None)
             }
+            // S3 hides a missing key behind 403 from a role without s3:ListBucket: a
+            // configuration fault, never to be taken for "not uploaded".
+            Err(SdkError::ServiceError(e)) if e.raw().status().as_u16() == 403 => Err(
+                PortError::Failed(
+                    PICTURES,
+                    "HeadObject refused (403): the role needs s3:GetObject on the objects and s3:ListBucket on the bucket".to_owned(),
+                ),
+            ),
             Err(e) => Err(port_error(PICTURES, &e)),
         }
     }

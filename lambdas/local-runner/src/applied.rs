@@ -31,6 +31,17 @@ pub struct FunctionSpec {
     pub timeout: Duration,
     pub memory_mb: u64,
     pub log_level: Option<String>,
+    /// The execution role's ARN; its policies are in `Applied::roles`.
+    pub role_arn: Option<String>,
+}
+
+/// One `aws_iam_role` with the policy documents attached to it: inline
+/// (`aws_iam_role_policy`) and customer-managed (`aws_iam_role_policy_attachment`).
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    pub policies: Vec<Value>,
 }
 
 /// One `aws_cognito_user_pool_client`.
@@ -89,6 +100,9 @@ pub struct Applied {
     pub app_clients: Vec<AppClient>,
     pub rest_api: Option<RestApi>,
     pub bucket_policies: Vec<BucketPolicy>,
+    pub roles: Vec<Role>,
+    /// Key attribute names (hash, then range) of each `aws_dynamodb_table`, by table name.
+    pub table_keys: BTreeMap<String, Vec<String>>,
 }
 
 impl Applied {
@@ -121,6 +135,18 @@ impl Applied {
                 })
             })
             .collect();
+        let roles = parse_roles(&resources);
+        let table_keys = of_type("aws_dynamodb_table")
+            .filter_map(|t| {
+                let keys = ["hash_key", "range_key"]
+                    .iter()
+                    .filter_map(|k| str_attr(t.values, k));
+                Some((
+                    str_attr(t.values, "name")?.to_string(),
+                    keys.map(str::to_string).collect(),
+                ))
+            })
+            .collect();
         let identity = resources.iter().find(|r| r.kind == "aws_caller_identity");
         let account_id = identity
             .and_then(|r| str_attr(r.values, "account_id"))
@@ -138,7 +164,13 @@ impl Applied {
             app_clients,
             rest_api,
             bucket_policies,
+            roles,
+            table_keys,
         })
+    }
+
+    pub fn role(&self, arn: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.arn == arn)
     }
 
     pub fn pool(&self, id: &str) -> Option<&UserPool> {
@@ -214,7 +246,34 @@ fn parse_function(r: &Resource<'_>) -> Result<FunctionSpec, AppliedError> {
         timeout: Duration::from_secs(r.values["timeout"].as_u64().unwrap_or(3)),
         memory_mb: r.values["memory_size"].as_u64().unwrap_or(128),
         log_level,
+        role_arn: str_attr(r.values, "role").map(str::to_string),
     })
+}
+
+fn parse_roles(resources: &[Resource<'_>]) -> Vec<Role> {
+    let of_type = |t: &'static str| resources.iter().filter(move |r| r.kind == t);
+    let document = |r: &Resource<'_>| -> Option<Value> {
+        serde_json::from_str(str_attr(r.values, "policy")?).ok()
+    };
+    let managed: BTreeMap<&str, Value> = of_type("aws_iam_policy")
+        .filter_map(|p| Some((str_attr(p.values, "arn")?, document(p)?)))
+        .collect();
+    of_type("aws_iam_role")
+        .filter_map(|role| {
+            let name = str_attr(role.values, "name")?;
+            let inline = of_type("aws_iam_role_policy")
+                .filter(|p| str_attr(p.values, "role") == Some(name))
+                .filter_map(document);
+            let attached = of_type("aws_iam_role_policy_attachment")
+                .filter(|a| str_attr(a.values, "role") == Some(name))
+                .filter_map(|a| managed.get(str_attr(a.values, "policy_arn")?).cloned());
+            Some(Role {
+                name: name.to_string(),
+                arn: str_attr(role.values, "arn")?.to_string(),
+                policies: inline.chain(attached).collect(),
+            })
+        })
+        .collect()
 }
 
 fn parse_user_pool(r: &Resource<'_>) -> Result<UserPool, AppliedError> {

@@ -7,6 +7,7 @@ mod aws_front;
 mod cli;
 mod functions;
 mod http;
+mod iam;
 mod rest_api;
 #[cfg(test)]
 mod test_runtime;
@@ -95,6 +96,7 @@ async fn cold_starts(args: cli::ColdStartArgs) -> Result<(), String> {
             timeout: std::time::Duration::from_secs(args.timeout_seconds),
             memory_mb: args.memory_mb,
             log_level: None,
+            role_arn: None,
         },
         sandbox: Sandbox {
             aws_endpoint_url: args.aws_endpoint_url,
@@ -145,6 +147,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
 
     let moto = Moto::new(&args.moto, &applied.region);
     aws_front::relax_transport_conditions(&moto, &applied.bucket_policies).await?;
+    let identities = Arc::new(iam::Identities::mint(&applied));
     let functions = Arc::new(Functions::new(
         &applied,
         &Sandbox {
@@ -154,11 +157,14 @@ async fn run(args: cli::Args) -> Result<(), String> {
             logs_dir: args.logs_dir.clone(),
             concurrency: args.concurrency,
         },
+        &identities,
     ));
     let front = Arc::new(Front {
         applied: applied.clone(),
         functions: functions.clone(),
+        identities,
         moto: moto.clone(),
+        transactions: aws_front::InFlight::new(applied.table_keys.clone()),
     });
     let gateway = Arc::new(Gateway {
         applied: applied.clone(),

@@ -53,6 +53,67 @@ pub fn silent_endpoint() -> (TcpListener, String) {
     (listener, endpoint)
 }
 
+/// One scripted HTTP answer: status, `x-amzn-errortype` (if any) and JSON body.
+pub type Answer = (u16, Option<&'static str>, String);
+
+/// A loopback endpoint that answers the n-th request (from 0) with `script(n)`, to put a
+/// client through a sequence of service errors deterministically. Returns the endpoint
+/// and the number of requests answered so far. It serves until the test process ends.
+pub fn scripted_endpoint(
+    script: impl Fn(usize) -> Answer + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (script, counter) = (Arc::new(script), answered.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (script, counter) = (script.clone(), counter.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut length = 0;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let (status, error_type, body) = script(counter.fetch_add(1, Ordering::SeqCst));
+                    let error_type = error_type
+                        .map(|t| format!("x-amzn-errortype: {t}\r\n"))
+                        .unwrap_or_default();
+                    let reply = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.0\r\n{error_type}content-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (endpoint, answered)
+}
+
 /// A child server on a port it bound itself (port 0), found from the sockets the child
 /// listens on, so no port is guessed and raced for. Its output goes to a log file whose
 /// tail any startup failure shows. A watchdog `sh` holds the read end of a pipe whose

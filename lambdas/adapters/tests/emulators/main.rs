@@ -5,6 +5,7 @@
 // Tests assert by unwrapping and panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod conflicts;
 mod presign;
 
 use std::collections::BTreeSet;

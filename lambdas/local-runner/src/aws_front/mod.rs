@@ -1,28 +1,46 @@
-//! The AWS front: one endpoint for every AWS call. Everything goes to moto unchanged,
-//! except the Cognito operations that fire triggers or that moto checks more loosely than
-//! AWS, and Lambda's Invoke, which runs the function here.
+//! The AWS front: one endpoint for every AWS call. A call signed with a function's
+//! credentials is first judged against its role's policies, as IAM would. Everything then
+//! goes to moto unchanged, except the Cognito operations that fire triggers or that moto
+//! checks more loosely than AWS, and Lambda's Invoke, which runs the function here.
 
+mod access;
 mod cognito;
 mod errors;
 mod lambda;
 mod moto;
 mod moto_gaps;
+mod transactions;
 
 pub use moto_gaps::relax_transport_conditions;
 
 pub use moto::Moto;
+pub use transactions::InFlight;
 
 use crate::applied::Applied;
 use crate::functions::Functions;
 use crate::http::{self, Request, Response};
+use crate::iam::Identities;
 use std::sync::Arc;
 
 const COGNITO_TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+const DYNAMODB_TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// The operation an `X-Amz-Target` names for the service with this prefix.
+fn operation_of<'a>(parts: &'a hyper::http::request::Parts, prefix: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|target| target.strip_prefix(prefix))
+}
 
 pub struct Front {
     pub applied: Arc<Applied>,
     pub functions: Arc<Functions>,
+    pub identities: Arc<Identities>,
     pub moto: Moto,
+    /// TransactWriteItems in flight, so that overlapping ones conflict as on DynamoDB.
+    pub transactions: InFlight,
 }
 
 pub async fn handle(front: Arc<Front>, request: Request) -> Response {
@@ -31,20 +49,32 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         Ok(body) => body,
         Err(e) => return http::json(413, &serde_json::json!({"message": e.to_string()})),
     };
+    let caller = match access::authorize(&front, &parts, &body) {
+        Ok(caller) => caller.cloned(),
+        Err(denied) => return denied.into_response(),
+    };
     if parts.method == hyper::Method::POST
         && let Some(function) = lambda::invoked_function(parts.uri.path())
     {
         return lambda::invoke(&front, &function, body).await;
     }
-    let operation = parts
-        .headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|target| target.strip_prefix(COGNITO_TARGET_PREFIX))
-        .map(str::to_string);
+    let operation = operation_of(&parts, COGNITO_TARGET_PREFIX).map(str::to_string);
     match operation {
         Some(operation) => cognito::handle(&front, &operation, parts, body).await,
-        None => front.moto.forward(parts, body).await,
+        None => {
+            let _claim = match operation_of(&parts, DYNAMODB_TARGET_PREFIX) {
+                Some("TransactWriteItems") => match front.transactions.claim(&body) {
+                    Ok(claim) => Some(claim),
+                    Err(cancelled) => return cancelled.into_response(),
+                },
+                _ => None,
+            };
+            let response = front.moto.forward(&parts, body).await;
+            match caller {
+                Some(identity) => access::hide_missing_object(&identity, &parts, response),
+                None => response,
+            }
+        }
     }
 }
 

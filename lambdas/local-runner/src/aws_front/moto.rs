@@ -54,8 +54,8 @@ impl Moto {
         self.exchange(request, body).await
     }
 
-    pub async fn forward(&self, parts: Parts, body: Bytes) -> Response {
-        match self.send(&parts, body).await {
+    pub async fn forward(&self, parts: &Parts, body: Bytes) -> Response {
+        match self.send(parts, body).await {
             Ok(reply) => reply.into_response(),
             Err(message) => http::json(502, &serde_json::json!({"message": message})),
         }

@@ -50,6 +50,7 @@ async fn front_with_script_trigger() -> (String, String, String) {
             timeout: Duration::from_secs(30),
             memory_mb: 128,
             log_level: None,
+            role_arn: None,
         }],
         user_pools: vec![UserPool {
             id: pool_id.clone(),
@@ -66,6 +67,8 @@ async fn front_with_script_trigger() -> (String, String, String) {
         }],
         rest_api: None,
         bucket_policies: vec![],
+        roles: vec![],
+        table_keys: Default::default(),
     };
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -76,11 +79,14 @@ async fn front_with_script_trigger() -> (String, String, String) {
         logs_dir: dir,
         concurrency: 2,
     };
-    let functions = Arc::new(Functions::new(&applied, &sandbox));
+    let identities = Arc::new(crate::iam::Identities::mint(&applied));
+    let functions = Arc::new(Functions::new(&applied, &sandbox, &identities));
     let front = Arc::new(Front {
         applied: Arc::new(applied),
         functions,
+        identities,
         moto: Moto::new(&emulator::moto().endpoint(), emulator::REGION),
+        transactions: InFlight::default(),
     });
     tokio::spawn(http::serve(listener, move |_, request| {
         handle(front.clone(), request)
@@ -208,4 +214,392 @@ async fn lambda_invoke_runs_the_function_by_name_or_arn_and_flags_its_failures()
 
     assert_eq!(invoke(&endpoint, "nowhere", event).await.0, 404);
     assert_eq!(invoke(&endpoint, "pre-signup", "not json").await.0, 400);
+}
+
+/// Roles of two functions: `reader` may get items and objects; `lister` may also list the
+/// bucket, but a Deny takes GetItem away from it.
+fn roles(table_arn: &str, bucket: &str) -> Vec<crate::applied::Role> {
+    let reader = serde_json::json!({"Statement": [
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": [table_arn]},
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [format!("arn:aws:s3:::{bucket}/*")]},
+    ]});
+    let lister = serde_json::json!({"Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Effect": "Deny", "Action": "dynamodb:*", "Resource": "*"},
+    ]});
+    [
+        ("reader", vec![reader.clone()]),
+        ("lister", vec![reader, lister]),
+    ]
+    .into_iter()
+    .map(|(name, policies)| crate::applied::Role {
+        name: format!("{name}-role"),
+        arn: format!("arn:aws:iam::123456789012:role/{name}-role"),
+        policies,
+    })
+    .collect()
+}
+
+struct RoleFront {
+    endpoint: String,
+    identities: Arc<crate::iam::Identities>,
+    table: String,
+    bucket: String,
+}
+
+impl RoleFront {
+    /// The SDK as the named function's process configures it: the front, its credentials.
+    async fn sdk_of(&self, function: &str) -> aws_config::SdkConfig {
+        let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
+        let c = &self.identities.of_function(&arn).unwrap().credentials;
+        emulator::sdk_config(&self.endpoint, emulator::SETUP)
+            .await
+            .into_builder()
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
+                aws_sdk_s3::config::Credentials::new(
+                    &c.access_key_id,
+                    &c.secret_access_key,
+                    Some(c.session_token.clone()),
+                    None,
+                    "lambda",
+                ),
+            ))
+            .build()
+    }
+}
+
+async fn front_with_roles() -> RoleFront {
+    let moto_sdk = emulator::setup_sdk().await;
+    let table = emulator::create_profile_table(&moto_sdk).await;
+    let bucket = emulator::create_bucket(&moto_sdk).await;
+    let table_arn = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{table}");
+    let dir = temp_dir("roles");
+    let function = |name: &str| FunctionSpec {
+        name: name.into(),
+        arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+        zip_path: dir.join("never-run.zip"),
+        handler: "bootstrap".into(),
+        environment: Default::default(),
+        timeout: Duration::from_secs(3),
+        memory_mb: 128,
+        log_level: None,
+        role_arn: Some(format!("arn:aws:iam::123456789012:role/{name}-role")),
+    };
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        functions: vec![function("reader"), function("lister")],
+        user_pools: vec![],
+        app_clients: vec![],
+        rest_api: None,
+        bucket_policies: vec![],
+        roles: roles(&table_arn, &bucket),
+        table_keys: Default::default(),
+    };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let sandbox = Sandbox {
+        aws_endpoint_url: endpoint.clone(),
+        region: applied.region.clone(),
+        work_dir: dir.clone(),
+        logs_dir: dir,
+        concurrency: 1,
+    };
+    let identities = Arc::new(crate::iam::Identities::mint(&applied));
+    let functions = Arc::new(Functions::new(&applied, &sandbox, &identities));
+    let front = Arc::new(Front {
+        applied: Arc::new(applied),
+        functions,
+        identities: identities.clone(),
+        moto: Moto::new(&emulator::moto().endpoint(), emulator::REGION),
+        transactions: InFlight::default(),
+    });
+    tokio::spawn(http::serve(listener, move |_, request| {
+        handle(front.clone(), request)
+    }));
+    RoleFront {
+        endpoint,
+        identities,
+        table,
+        bucket,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_functions_dynamodb_calls_are_judged_against_its_roles_policies() {
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+    let front = front_with_roles().await;
+    let key = |id: &str| {
+        [
+            ("PK".to_string(), AttributeValue::S(id.into())),
+            ("SK".to_string(), AttributeValue::S("PROFILE".into())),
+        ]
+        .into_iter()
+        .collect::<std::collections::HashMap<_, _>>()
+    };
+    let reader = aws_sdk_dynamodb::Client::new(&front.sdk_of("reader").await);
+    let lister = aws_sdk_dynamodb::Client::new(&front.sdk_of("lister").await);
+    let admin = aws_sdk_dynamodb::Client::new(
+        &emulator::sdk_config(&front.endpoint, emulator::SETUP).await,
+    );
+    let denied = |e: &dyn ProvideErrorMetadata| {
+        (
+            e.code().unwrap_or_default().to_string(),
+            e.message().unwrap_or_default().to_string(),
+        )
+    };
+
+    // Allowed: the action on the table the role names.
+    let got = reader
+        .get_item()
+        .table_name(&front.table)
+        .set_key(Some(key("u1")))
+        .send()
+        .await;
+    assert!(got.is_ok(), "{got:?}");
+
+    // Not granted: AWS's AccessDenied, naming principal, action and resource, and no item data.
+    let mut item = key("u1");
+    item.insert("name".into(), AttributeValue::S("Ada Secret".into()));
+    let put = reader
+        .put_item()
+        .table_name(&front.table)
+        .set_item(Some(item.clone()))
+        .send()
+        .await;
+    let (code, message) = denied(&put.unwrap_err().into_service_error());
+    assert_eq!(code, "AccessDeniedException");
+    let arn = format!(
+        "arn:aws:dynamodb:us-east-1:123456789012:table/{}",
+        front.table
+    );
+    assert!(
+        message.contains("assumed-role/reader-role/reader")
+            && message.contains(&format!(
+                "dynamodb:PutItem on resource: {arn} because no identity-based policy allows"
+            )),
+        "{message}"
+    );
+    assert!(!message.contains("Ada Secret"), "{message}");
+
+    // A transaction is authorized per item action: its Put needs PutItem.
+    let transaction = reader
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&front.table)
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        denied(&transaction.unwrap_err().into_service_error()).0,
+        "AccessDeniedException"
+    );
+
+    // An explicit Deny beats the Allow.
+    let got = lister
+        .get_item()
+        .table_name(&front.table)
+        .set_key(Some(key("u1")))
+        .send()
+        .await;
+    let (code, message) = denied(&got.unwrap_err().into_service_error());
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("with an explicit deny"), "{message}");
+
+    // Nothing reached moto: the admin's plain credentials see no item, then may write one.
+    let stored = admin
+        .get_item()
+        .table_name(&front.table)
+        .set_key(Some(key("u1")))
+        .send()
+        .await
+        .unwrap();
+    assert!(stored.item().is_none(), "a denied write must not land");
+    admin
+        .put_item()
+        .table_name(&front.table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_answers_a_missing_key_with_404_only_to_a_role_that_may_list_the_bucket() {
+    let front = front_with_roles().await;
+    let s3 = |sdk: &aws_config::SdkConfig| {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    };
+    let reader = s3(&front.sdk_of("reader").await);
+    let lister = s3(&front.sdk_of("lister").await);
+    let admin = s3(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+    admin
+        .put_object()
+        .bucket(&front.bucket)
+        .key("users/u1/there.jpg")
+        .body(bytes::Bytes::from_static(b"jpeg").into())
+        .send()
+        .await
+        .unwrap();
+    let head_status = |client: aws_sdk_s3::Client, key: &'static str| {
+        let bucket = front.bucket.clone();
+        async move {
+            match client.head_object().bucket(bucket).key(key).send().await {
+                Ok(_) => 200,
+                Err(e) => e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0),
+            }
+        }
+    };
+    assert_eq!(head_status(reader.clone(), "users/u1/there.jpg").await, 200);
+    assert_eq!(head_status(lister.clone(), "users/u1/there.jpg").await, 200);
+    assert_eq!(
+        head_status(reader.clone(), "users/u1/missing.jpg").await,
+        403,
+        "without s3:ListBucket"
+    );
+    assert_eq!(
+        head_status(lister.clone(), "users/u1/missing.jpg").await,
+        404,
+        "with s3:ListBucket"
+    );
+    assert_eq!(
+        head_status(admin.clone(), "users/u1/missing.jpg").await,
+        404
+    );
+
+    let get = reader
+        .get_object()
+        .bucket(&front.bucket)
+        .key("users/u1/missing.jpg")
+        .send()
+        .await;
+    assert_eq!(
+        get.unwrap_err().into_service_error().code(),
+        Some("AccessDenied")
+    );
+    let put = reader
+        .put_object()
+        .bucket(&front.bucket)
+        .key("users/u1/new.jpg")
+        .body(bytes::Bytes::from_static(b"jpeg").into())
+        .send()
+        .await;
+    let error = put.unwrap_err().into_service_error();
+    assert_eq!(error.code(), Some("AccessDenied"));
+    assert!(
+        error.message().unwrap_or_default().contains("s3:PutObject"),
+        "{error:?}"
+    );
+    assert_eq!(
+        head_status(admin, "users/u1/new.jpg").await,
+        404,
+        "a denied upload must not land"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_conflict() {
+    use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+    // moto that never answers keeps the first transaction in flight for as long as needed.
+    let (_silent, silent_url) = emulator::silent_endpoint();
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        functions: vec![],
+        user_pools: vec![],
+        app_clients: vec![],
+        rest_api: None,
+        bucket_policies: vec![],
+        roles: vec![],
+        table_keys: Default::default(),
+    };
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let front = Arc::new(Front {
+        applied: Arc::new(applied),
+        functions: Arc::new(Functions::new(
+            &Applied::parse(&serde_json::json!({})).unwrap(),
+            &Sandbox {
+                aws_endpoint_url: endpoint.clone(),
+                region: emulator::REGION.into(),
+                work_dir: temp_dir("conflict"),
+                logs_dir: temp_dir("conflict-logs"),
+                concurrency: 1,
+            },
+            &crate::iam::Identities::default(),
+        )),
+        identities: Default::default(),
+        moto: Moto::new(&silent_url, emulator::REGION),
+        transactions: InFlight::default(),
+    });
+    let serving = front.clone();
+    tokio::spawn(http::serve(listener, move |_, request| {
+        handle(serving.clone(), request)
+    }));
+    let one_attempt = Timeouts {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_secs(30),
+        operation: Duration::from_secs(30),
+        max_attempts: 1,
+    };
+    let client = aws_sdk_dynamodb::Client::new(&emulator::sdk_config(&endpoint, one_attempt).await);
+    let counter = |pk: &str| {
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name("profiles")
+                    .key("PK", AttributeValue::S(pk.into()))
+                    .key("SK", AttributeValue::S("COUNT".into()))
+                    .update_expression("ADD #c :one")
+                    .expression_attribute_names("#c", "count")
+                    .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let first = tokio::spawn(
+        client
+            .transact_write_items()
+            .transact_items(counter("METRICS"))
+            .send(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while front.transactions.held() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first transaction never reached the front"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let overlapping = client
+        .transact_write_items()
+        .transact_items(counter("OTHER"))
+        .transact_items(counter("METRICS"))
+        .send()
+        .await;
+    let error = overlapping.unwrap_err().into_service_error();
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled) = error else {
+        panic!("expected TransactionCanceledException, got {error:?}");
+    };
+    let codes: Vec<_> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .map(|r| r.code().unwrap_or_default())
+        .collect();
+    assert_eq!(codes, ["None", "TransactionConflict"]);
+    first.abort();
 }

@@ -60,7 +60,7 @@ pub async fn measure(plan: &Plan) -> Result<Report, String> {
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?
     };
-    let environment = environment(spec, &plan.sandbox);
+    let environment = environment(spec, &plan.sandbox, None);
     let log_file = log_file(&plan.sandbox.logs_dir, &spec.name);
     let mut events = plan.events.iter().cycle();
     let mut samples = Vec::with_capacity(plan.count);
@@ -152,6 +152,7 @@ mod tests {
                 timeout: Duration::from_secs(3),
                 memory_mb: 128,
                 log_level: None,
+                role_arn: None,
             },
             sandbox: Sandbox {
                 aws_endpoint_url: "http://127.0.0.1:9".into(),

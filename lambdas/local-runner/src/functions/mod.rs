@@ -11,6 +11,7 @@ pub use invocation::Outcome;
 pub use pool::FunctionPool;
 
 use crate::applied::{Applied, FunctionSpec};
+use crate::iam::{Credentials, Identities};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,14 +30,16 @@ pub struct Functions {
 }
 
 impl Functions {
-    pub fn new(applied: &Applied, sandbox: &Sandbox) -> Self {
+    /// Each function runs with its own role's credentials from `identities`.
+    pub fn new(applied: &Applied, sandbox: &Sandbox, identities: &Identities) -> Self {
         let pools = applied
             .functions
             .iter()
             .map(|spec| {
+                let credentials = identities.of_function(&spec.arn).map(|i| &i.credentials);
                 let pool = FunctionPool::new(
                     spec.clone(),
-                    environment(spec, sandbox),
+                    environment(spec, sandbox, credentials),
                     &sandbox.work_dir,
                     log_file(&sandbox.logs_dir, &spec.name),
                     sandbox.concurrency,
@@ -61,14 +64,26 @@ fn log_file(logs_dir: &Path, function_name: &str) -> PathBuf {
 }
 
 /// Terraform's variables plus what the Lambda service sets, with the SDK aimed at the front.
-fn environment(spec: &FunctionSpec, sandbox: &Sandbox) -> BTreeMap<String, String> {
+/// Without role credentials (cold-start measurements) the function gets the plain ones.
+fn environment(
+    spec: &FunctionSpec,
+    sandbox: &Sandbox,
+    credentials: Option<&Credentials>,
+) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
+    let (key, secret, token) = credentials.map_or(("test", "test", "test"), |c| {
+        (
+            c.access_key_id.as_str(),
+            c.secret_access_key.as_str(),
+            c.session_token.as_str(),
+        )
+    });
     let lambda = [
         ("AWS_REGION", sandbox.region.clone()),
         ("AWS_DEFAULT_REGION", sandbox.region.clone()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-        ("AWS_SESSION_TOKEN", "test".to_string()),
+        ("AWS_ACCESS_KEY_ID", key.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_SESSION_TOKEN", token.to_string()),
         ("AWS_ENDPOINT_URL", sandbox.aws_endpoint_url.clone()),
         ("S3_FORCE_PATH_STYLE", "true".to_string()),
         ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),

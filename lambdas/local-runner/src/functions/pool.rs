@@ -201,6 +201,7 @@ mod tests {
             timeout: Duration::from_secs(30),
             memory_mb: 128,
             log_level: None,
+            role_arn: None,
         }
     }
 

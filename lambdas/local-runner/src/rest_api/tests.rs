@@ -34,7 +34,11 @@ async fn serve_applied_api() -> (String, PathBuf, tokio::task::JoinHandle<()>) {
         logs_dir: dir.clone(),
         concurrency: 2,
     };
-    let functions = Arc::new(Functions::new(&applied, &sandbox));
+    let functions = Arc::new(Functions::new(
+        &applied,
+        &sandbox,
+        &crate::iam::Identities::mint(&applied),
+    ));
     let api = applied.rest_api.clone().unwrap();
     let authorizer = Authorizer::new(Moto::new(nowhere, &applied.region), &applied.region);
     let gateway = Arc::new(Gateway {

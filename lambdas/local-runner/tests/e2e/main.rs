@@ -15,6 +15,7 @@ mod api;
 mod cognito;
 mod faults;
 mod hygiene;
+mod iam;
 mod journeys;
 mod lambda;
 mod matrix;
@@ -197,6 +198,16 @@ async fn the_platform_runs_locally_end_to_end() {
         .await;
     checks
         .run(
+            "a function's call its role does not allow is refused as AWS refuses it",
+            iam::a_function_without_a_grant_is_refused_as_aws_refuses_it(
+                &stack.dir,
+                &api,
+                &cast.patient,
+            ),
+        )
+        .await;
+    checks
+        .run(
             "boundary values are accepted",
             validation::boundary_values_are_accepted(&api, &cast.patient),
         )
@@ -234,7 +245,12 @@ async fn the_platform_runs_locally_end_to_end() {
     checks
         .run(
             "parallel sign-ups keep the metrics exact",
-            races::parallel_sign_ups_keep_the_metrics_exact(users.clone(), &api, &cast.admin),
+            races::parallel_sign_ups_keep_the_metrics_exact(
+                users.clone(),
+                &api,
+                &stack.dir,
+                &cast.admin,
+            ),
         )
         .await;
     checks
@@ -276,6 +292,11 @@ async fn the_platform_runs_locally_end_to_end() {
             "a broken trigger surfaces as Cognito's error",
             journeys::broken_trigger_surfaces_as_cognito_error(&users, &stack.info),
         )
+        .await;
+    checks
+        .run("IAM allowed every call the functions made", async {
+            iam::no_call_was_denied(&stack.dir);
+        })
         .await;
     checks
         .run("no log holds what the suite used", async {

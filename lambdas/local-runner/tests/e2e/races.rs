@@ -226,11 +226,22 @@ pub async fn a_confirmation_delivered_many_times_counts_once(
     log.assert_overlapped("6 deliveries of one confirmation");
 }
 
+/// How many transactions the front has cancelled with TransactionConflict so far.
+pub fn transaction_conflicts(stack_dir: &Path) -> usize {
+    std::fs::read_to_string(stack_dir.join("logs/runner.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("DynamoDB TransactionConflict"))
+        .count()
+}
+
 pub async fn parallel_sign_ups_keep_the_metrics_exact(
     users: Arc<Users>,
     api: &Api,
+    stack_dir: &Path,
     admin: &SignedIn,
 ) {
+    let conflicts_before = transaction_conflicts(stack_dir);
     let before = metrics(api, admin).await;
     let start = Arc::new(Barrier::new(8));
     let sign_ups: Vec<_> = (0..8)
@@ -249,6 +260,10 @@ pub async fn parallel_sign_ups_keep_the_metrics_exact(
         sign_up.await.unwrap();
     }
 
+    eprintln!(
+        "e2e: 8 parallel sign-ups ran into {} transaction conflicts, all retried",
+        transaction_conflicts(stack_dir) - conflicts_before
+    );
     let after = metrics(api, admin).await;
     assert_eq!(count(&after, "Patient"), count(&before, "Patient") + 6);
     assert_eq!(count(&after, "Doctor"), count(&before, "Doctor") + 2);
