@@ -178,6 +178,9 @@ module "users_api" {
     UPLOAD_URL_TTL_SECONDS  = tostring(var.upload_url_ttl_seconds)
     PICTURE_URL_TTL_SECONDS = tostring(var.picture_url_ttl_seconds)
     CORS_ALLOW_ORIGIN       = length(var.cors_allowed_origins) > 0 ? var.cors_allowed_origins[0] : ""
+    # A user whose confirmation did not write a profile gets it at the first request,
+    # decided by the same policy as PostConfirmation.
+    SELF_SERVICE_USER_TYPES = join(",", var.self_service_user_types)
   }
 
   policy_statements = [

@@ -288,6 +288,7 @@ run "functions_get_their_contracted_settings" {
       UPLOAD_URL_TTL_SECONDS  = "300"
       PICTURE_URL_TTL_SECONDS = "300"
       CORS_ALLOW_ORIGIN       = ""
+      SELF_SERVICE_USER_TYPES = "Patient"
     })
     error_message = "users-api gets exactly its contracted environment."
   }
@@ -349,5 +350,10 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
   assert {
     condition     = module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES == "Patient,Doctor"
     error_message = "Self-service types are passed comma-separated."
+  }
+
+  assert {
+    condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES
+    error_message = "The API decides a first profile by the same self-service policy as PostConfirmation."
   }
 }

@@ -17,6 +17,15 @@ pub enum ConfigError {
 struct Env<F: Fn(&str) -> Option<String>>(F);
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The user types sign-up grants without review (both functions apply it to new users).
+    fn self_service(&self) -> Result<SelfServicePolicy, ConfigError> {
+        let list = self.required("SELF_SERVICE_USER_TYPES")?;
+        SelfServicePolicy::parse(&list).map_err(|e| ConfigError::Invalid {
+            name: "SELF_SERVICE_USER_TYPES",
+            problem: e.to_string(),
+        })
+    }
+
     fn required(&self, name: &'static str) -> Result<String, ConfigError> {
         self.0(name)
             .filter(|v| !v.is_empty())
@@ -66,14 +75,9 @@ impl PostConfirmationConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(lookup);
-        let list = env.required("SELF_SERVICE_USER_TYPES")?;
-        let self_service = SelfServicePolicy::parse(&list).map_err(|e| ConfigError::Invalid {
-            name: "SELF_SERVICE_USER_TYPES",
-            problem: e.to_string(),
-        })?;
         Ok(Self {
             table_name: env.required("PROFILE_TABLE_NAME")?,
-            self_service,
+            self_service: env.self_service()?,
         })
     }
 }
@@ -93,6 +97,8 @@ pub struct UsersApiConfig {
     pub cors_allow_origin: Option<String>,
     /// Path-style S3 URLs, for emulators that do not serve bucket sub-domains.
     pub s3_force_path_style: bool,
+    /// Decides the first profile of a user whose confirmation did not write one.
+    pub self_service: SelfServicePolicy,
 }
 
 impl UsersApiConfig {
@@ -123,6 +129,7 @@ impl UsersApiConfig {
             )?),
             cors_allow_origin: env.0("CORS_ALLOW_ORIGIN").filter(|v| !v.is_empty()),
             s3_force_path_style: env.0("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
+            self_service: env.self_service()?,
         })
     }
 }
@@ -141,10 +148,11 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    const API_VARS: [(&str, &str); 3] = [
+    const API_VARS: [(&str, &str); 4] = [
         ("PROFILE_TABLE_NAME", "t"),
         ("PICTURE_BUCKET_NAME", "b"),
         ("USER_POOL_ID", "eu-west-1_abc"),
+        ("SELF_SERVICE_USER_TYPES", "Patient"),
     ];
 
     #[test]

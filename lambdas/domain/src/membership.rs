@@ -7,6 +7,24 @@ use crate::Profile;
 use crate::UserType;
 use crate::ports::{GroupDirectory, PortError};
 
+/// Gives a user first seen (at confirmation, or at the first request after a confirmation
+/// that did not finish) the group their stored profile grants, taking nothing away: any
+/// group they hold already is an operator's. Idempotent, so a retry completes it.
+pub async fn grant_group<G: GroupDirectory>(
+    groups: &G,
+    user_pool_id: &str,
+    stored: &Profile,
+) -> Result<(), PortError> {
+    match stored.granted_group() {
+        Some(group) => {
+            groups
+                .add_to_group(user_pool_id, &stored.username, group)
+                .await
+        }
+        None => Ok(()),
+    }
+}
+
 /// Makes the user's platform groups exactly the one `stored` grants (none while pending).
 /// Idempotent: a retry, or the next change of the same profile, repairs a partial run.
 /// Groups are taken away before the granted one is added, so a failure midway leaves

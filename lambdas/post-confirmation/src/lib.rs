@@ -2,17 +2,14 @@
 //! policy allows. Cognito may deliver the same confirmation more than once, so every
 //! step is idempotent and a retry finishes what an earlier attempt left undone.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use chrono::{DateTime, Utc};
-use domain::fields::{
-    BloodGroup, DateOfBirth, DisplayName, Email, Gender, InvalidField, PhoneNumber,
-};
+use domain::UserId;
+use domain::membership::grant_group;
 use domain::ports::{Created, GroupDirectory, PortError, ProfileStore};
-use domain::signup::SelfServicePolicy;
-use domain::{Profile, UserId};
+use domain::signup::{SelfServicePolicy, new_profile};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
@@ -64,52 +61,6 @@ pub enum Outcome {
     Created,
     AlreadyCreated,
     PasswordReset,
-}
-
-/// An optional attribute that does not parse is left out of the profile rather than
-/// blocking the account; the field's name (never its value) is logged.
-fn optional<T>(
-    attributes: &HashMap<String, String>,
-    name: &'static str,
-    parse: impl FnOnce(&str) -> Result<T, InvalidField>,
-) -> Option<T> {
-    let value = attributes.get(name)?;
-    parse(value)
-        .inspect_err(|e| {
-            tracing::warn!(
-                attribute = name,
-                problem = e.reason(),
-                "attribute left out of the profile"
-            )
-        })
-        .ok()
-}
-
-fn new_profile(
-    policy: &SelfServicePolicy,
-    user_id: UserId,
-    username: String,
-    attributes: &HashMap<String, String>,
-    now: DateTime<Utc>,
-) -> Profile {
-    let decision = policy.decide(attributes.get("custom:user_type").map(String::as_str));
-    let today = now.date_naive();
-    Profile {
-        user_id,
-        username,
-        email: optional(attributes, "email", Email::parse),
-        name: optional(attributes, "name", DisplayName::parse),
-        phone_number: optional(attributes, "phone_number", PhoneNumber::parse),
-        dob: optional(attributes, "custom:dob", |v| DateOfBirth::parse(v, today)),
-        gender: optional(attributes, "custom:gender", Gender::parse),
-        blood_group: optional(attributes, "custom:blood_group", BloodGroup::parse),
-        user_type: decision.user_type,
-        status: decision.status,
-        picture_key: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    }
 }
 
 /// Returns the event unchanged once the profile and group membership are in place, or
@@ -170,7 +121,22 @@ async fn confirm<S: ProfileStore, G: GroupDirectory>(
             "request.userAttributes.sub is missing or not a Cognito sub",
         ))?;
 
-    let profile = new_profile(&deps.policy, user_id.clone(), username, attributes, now);
+    // An operator's group cannot exist before confirmation: the policy alone decides.
+    let new = new_profile(
+        &deps.policy,
+        user_id.clone(),
+        username,
+        |name| attributes.get(name).map(String::as_str),
+        None,
+        now,
+    );
+    for attribute in &new.left_out {
+        tracing::warn!(
+            attribute,
+            "attribute left out of the profile: it does not pass validation"
+        );
+    }
+    let profile = new.profile;
     let (stored, outcome) = match deps.store.create(&profile).await? {
         Created::Created => (profile, Outcome::Created),
         // A retry: decide the group from what the first attempt stored, not afresh.
@@ -185,11 +151,7 @@ async fn confirm<S: ProfileStore, G: GroupDirectory>(
             }
         },
     };
-    if let Some(group) = stored.granted_group() {
-        deps.groups
-            .add_to_group(user_pool_id, &stored.username, group)
-            .await?;
-    }
+    grant_group(&deps.groups, user_pool_id, &stored).await?;
     tracing::info!(
         sub = %user_id,
         user_type = %stored.user_type,

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Caller, authorize};
 use domain::fields::{DisplayName, Email, PhoneNumber};
-use domain::membership::align_groups;
+use domain::membership::{align_groups, grant_group};
 use domain::patch::ProfilePatch;
 use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
-use domain::{Profile, ProfileStatus, UserId, UserType};
+use domain::signup::new_profile;
+use domain::{Profile, UserId, UserType};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
@@ -63,39 +64,11 @@ async fn reply_with_profile<S, P: PictureStore, G>(
     Ok(Reply::json(200, view(profile, picture_url)).with_header("etag", etag(profile)))
 }
 
-/// The caller's own profile when the PostConfirmation trigger did not write it:
-/// built from the token's claims, with the type the caller's groups already grant.
-fn profile_from_claims(req: &Request, caller: &Caller, now: DateTime<Utc>) -> Profile {
-    let claim = |name| edge::claim(req, name);
-    let held = [UserType::Admin, UserType::Doctor, UserType::Patient]
-        .into_iter()
-        .find(|t| caller.groups.contains(t));
-    Profile {
-        user_id: caller.user_id.clone(),
-        username: claim("cognito:username")
-            .unwrap_or(caller.user_id.as_str())
-            .to_owned(),
-        email: claim("email").and_then(|v| Email::parse(v).ok()),
-        name: claim("name").and_then(|v| DisplayName::parse(v).ok()),
-        phone_number: claim("phone_number").and_then(|v| PhoneNumber::parse(v).ok()),
-        dob: None,
-        gender: None,
-        blood_group: None,
-        user_type: held.unwrap_or(UserType::Patient),
-        status: if held.is_some() {
-            ProfileStatus::Active
-        } else {
-            ProfileStatus::PendingReview
-        },
-        picture_key: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    }
-}
-
-/// Reads the target profile, creating the caller's own if it is missing.
-async fn load<S: ProfileStore, P, G>(
+/// Reads the target profile. The caller's own is also where a confirmation that did not
+/// finish is completed: a missing profile is created from the ID token's claims by the
+/// same rule PostConfirmation applies, and a group the stored profile grants but the
+/// token lacks is granted (taking nothing away).
+async fn load<S: ProfileStore, P, G: GroupDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
     caller: &Caller,
@@ -103,19 +76,62 @@ async fn load<S: ProfileStore, P, G>(
     now: DateTime<Utc>,
 ) -> Result<Profile, ApiError> {
     if let Some(profile) = deps.profiles.get(target).await? {
+        if target == &caller.user_id
+            && profile
+                .granted_group()
+                .is_some_and(|group| !caller.groups.contains(&group))
+        {
+            complete_group(deps, &profile).await;
+        }
         return Ok(profile);
     }
     if target != &caller.user_id {
         return Err(ApiError::NotFound("no profile with that id"));
     }
-    let profile = profile_from_claims(req, caller, now);
+    // A platform group the caller already holds was given by an operator: it decides.
+    let operator_granted = [UserType::Admin, UserType::Doctor, UserType::Patient]
+        .into_iter()
+        .find(|t| caller.groups.contains(t));
+    let new = new_profile(
+        &deps.config.self_service,
+        caller.user_id.clone(),
+        edge::claim(req, "cognito:username")
+            .unwrap_or(caller.user_id.as_str())
+            .to_owned(),
+        |name| edge::claim(req, name),
+        operator_granted,
+        now,
+    );
+    for attribute in &new.left_out {
+        tracing::warn!(
+            attribute,
+            "attribute left out of the profile: it does not pass validation"
+        );
+    }
+    let profile = new.profile;
     match deps.profiles.create(&profile).await? {
         Created::Created => {
             tracing::info!(sub = %caller.user_id, "profile created from token claims");
+            if operator_granted.is_none() {
+                complete_group(deps, &profile).await;
+            }
             Ok(profile)
         }
         // Created concurrently by another request or a late trigger.
         Created::AlreadyExists => deps.profiles.get(target).await?.ok_or(ApiError::Conflict),
+    }
+}
+
+/// Grants the stored profile's group; on failure the read still answers and the next
+/// request tries again.
+async fn complete_group<S, P, G: GroupDirectory>(deps: &Deps<S, P, G>, profile: &Profile) {
+    match grant_group(&deps.groups, &deps.config.user_pool_id, profile).await {
+        Ok(()) => {
+            tracing::info!(sub = %profile.user_id, "group granted: a half-finished confirmation completed")
+        }
+        Err(e) => {
+            tracing::warn!(sub = %profile.user_id, error = %e, "group not granted yet; the next request tries again")
+        }
     }
 }
 

@@ -151,22 +151,131 @@ async fn a_missing_own_profile_is_created_from_the_token() {
     assert_eq!(deps.profiles.counters().get(&UserType::Patient), Some(&1));
 }
 
+/// What PostConfirmation would have stored for the same attributes.
+fn as_confirmation_decides(requested: Option<&str>) -> (String, String) {
+    let decision = domain::signup::SelfServicePolicy::parse("Patient")
+        .unwrap()
+        .decide(requested);
+    (
+        decision.user_type.to_string(),
+        decision.status.as_str().to_string(),
+    )
+}
+
+fn type_and_status(reply: &Reply) -> (String, String) {
+    (
+        reply.body["user_type"].as_str().unwrap().to_string(),
+        reply.body["status"].as_str().unwrap().to_string(),
+    )
+}
+
 #[tokio::test]
-async fn a_profile_created_from_the_token_takes_no_type_from_attributes() {
+async fn a_profile_the_confirmation_did_not_write_follows_the_confirmation_rule() {
+    // Asking for Admin or Doctor grants nothing: pending, and no group, as at confirmation.
+    for requested in ["Admin", "Doctor"] {
+        let deps = deps();
+        let reply = Call::new("GET", "/users/{id}")
+            .id("me")
+            .by(ADA, &[])
+            .claim("custom:user_type", requested)
+            .send(&deps)
+            .await;
+        assert_eq!(reply.status, 200, "{requested}");
+        assert_eq!(
+            type_and_status(&reply),
+            as_confirmation_decides(Some(requested))
+        );
+        assert_eq!(reply.body["status"], "pending_review");
+        assert!(deps.groups.groups_of(&format!("{ADA}-username")).is_empty());
+    }
+
+    // The sign-up attributes the token carries are kept; an invalid one is left out.
     let deps = deps();
-    let call = Call::new("GET", "/users/{id}")
+    let reply = Call::new("GET", "/users/{id}")
         .id("me")
         .by(ADA, &[])
-        .claim("custom:user_type", "Admin");
-
-    let reply = call.send(&deps).await;
-
+        .claim("custom:dob", "1988-07-14")
+        .claim("custom:blood_group", "AB-")
+        .claim("custom:gender", "not a gender")
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(type_and_status(&reply), as_confirmation_decides(None));
     assert_eq!(
-        (
-            reply.body["user_type"].as_str(),
-            reply.body["status"].as_str()
-        ),
-        (Some("Patient"), Some("pending_review"))
+        (&reply.body["dob"], &reply.body["blood_group"]),
+        (&json!("1988-07-14"), &json!("AB-"))
+    );
+    assert_eq!(reply.body["gender"], json!(null));
+    // Patient is self-service: the group the confirmation failed to add is added now.
+    assert_eq!(
+        deps.groups.groups_of(&format!("{ADA}-username")),
+        std::collections::BTreeSet::from([UserType::Patient])
+    );
+}
+
+#[tokio::test]
+async fn a_confirmation_whose_group_step_failed_is_completed_on_the_next_read() {
+    let deps = deps();
+    // PostConfirmation stored the profile, then Cognito failed the group add.
+    deps.profiles
+        .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
+    let read = || Call::new("GET", "/users/{id}").id("me").by(ADA, &[]);
+    let username = format!("{ADA}-username");
+
+    // Cognito still down: the read answers, and grants nothing yet.
+    deps.groups.set_down(true);
+    let reply = read().send(&deps).await;
+    deps.groups.set_down(false);
+    assert_eq!(reply.status, 200);
+    assert!(deps.groups.groups_of(&username).is_empty());
+
+    // The next read completes it, and changes nothing else.
+    let before = deps.profiles.stored(&id(ADA));
+    let reply = read().send(&deps).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        deps.groups.groups_of(&username),
+        std::collections::BTreeSet::from([UserType::Patient])
+    );
+    assert_eq!(deps.profiles.stored(&id(ADA)), before);
+
+    // A pending profile grants nothing, whatever the token holds.
+    let deps2 = super::support::deps();
+    deps2
+        .profiles
+        .insert(profile(BO, UserType::Doctor, ProfileStatus::PendingReview));
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(BO, &[])
+        .send(&deps2)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(deps2.groups.groups_of(&format!("{BO}-username")).is_empty());
+}
+
+#[tokio::test]
+async fn an_operators_group_decides_a_first_profile_and_is_never_taken_away() {
+    let deps = deps();
+    use domain::ports::GroupDirectory;
+    let username = format!("{ROOT}-username");
+    deps.groups
+        .add_to_group(POOL, &username, UserType::Admin)
+        .await
+        .unwrap();
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ROOT, &["Admin"])
+        .claim("custom:user_type", "Patient")
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        type_and_status(&reply),
+        ("Admin".to_string(), "active".to_string())
+    );
+    assert_eq!(
+        deps.groups.groups_of(&username),
+        std::collections::BTreeSet::from([UserType::Admin])
     );
 }
 

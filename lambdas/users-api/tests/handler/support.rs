@@ -28,6 +28,7 @@ pub fn deps() -> Arc<TestDeps> {
             "USER_POOL_ID" => Some(POOL),
             "MAX_PICTURE_BYTES" => Some("1048576"),
             "CORS_ALLOW_ORIGIN" => Some("https://app.example.com"),
+            "SELF_SERVICE_USER_TYPES" => Some("Patient"),
             _ => None,
         }
         .map(str::to_owned)
