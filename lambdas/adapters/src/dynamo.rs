@@ -92,8 +92,17 @@ fn to_item(p: &Profile) -> Item {
     item
 }
 
-fn corrupt(field: &str) -> PortError {
-    PortError::Failed(STORE, format!("stored profile has an unreadable {field}"))
+fn corrupt(field: &'static str) -> PortError {
+    PortError::Unreadable(field)
+}
+
+/// The user id in an item's partition key (`USER#<sub>`), which the table's key guarantees.
+fn user_id_of_key(item: &Item) -> Result<UserId, PortError> {
+    item.get("PK")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|pk| pk.strip_prefix("USER#"))
+        .and_then(|sub| UserId::parse(sub).ok())
+        .ok_or_else(|| PortError::Failed(STORE, "an item's key is not a profile's".to_owned()))
 }
 
 fn from_item(item: &Item) -> Result<Profile, PortError> {
@@ -106,7 +115,7 @@ fn from_item(item: &Item) -> Result<Profile, PortError> {
     fn optional<T, E>(
         value: Option<&str>,
         parse: impl Fn(&str) -> Result<T, E>,
-        name: &str,
+        name: &'static str,
     ) -> Result<Option<T>, PortError> {
         value
             .map(|v| parse(v).map_err(|_| corrupt(name)))
@@ -355,20 +364,33 @@ impl ProfileStore for DynamoProfiles {
             .send()
             .await
             .map_err(|e| port_error(STORE, &e))?;
-        let profiles = output
-            .items()
-            .iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next = match (output.last_evaluated_key(), profiles.last()) {
-            (Some(_), Some(last)) => Some(PageCursor {
-                user_type,
-                created_at: timestamp(last.created_at),
-                user_id: last.user_id.clone(),
-            }),
-            _ => None,
+        // One unreadable item is reported by id; the rest of the page still answers.
+        let mut page = Page {
+            profiles: Vec::new(),
+            unreadable: Vec::new(),
+            next: None,
         };
-        Ok(Page { profiles, next })
+        for item in output.items() {
+            match from_item(item) {
+                Ok(profile) => page.profiles.push(profile),
+                Err(PortError::Unreadable(_)) => page.unreadable.push(user_id_of_key(item)?),
+                Err(e) => return Err(e),
+            }
+        }
+        // Resume after the last item evaluated, readable or not.
+        page.next = match output.last_evaluated_key() {
+            Some(key) => Some(PageCursor {
+                user_type,
+                created_at: key
+                    .get("created_at")
+                    .and_then(|v| v.as_s().ok())
+                    .ok_or_else(|| corrupt("created_at"))?
+                    .clone(),
+                user_id: user_id_of_key(key)?,
+            }),
+            None => None,
+        };
+        Ok(page)
     }
 
     async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {

@@ -30,6 +30,8 @@ pub struct InMemoryProfiles {
     pub down: Mutex<bool>,
     /// Number of writes (create or update) that reached the store.
     pub writes: Mutex<usize>,
+    /// Stored profiles that no longer parse, with the field that fails.
+    unreadable: Mutex<BTreeMap<UserId, &'static str>>,
 }
 
 impl InMemoryProfiles {
@@ -57,6 +59,11 @@ impl InMemoryProfiles {
         *lock(&self.writes)
     }
 
+    /// Makes a stored profile read as one whose `field` no longer passes validation.
+    pub fn make_unreadable(&self, id: &UserId, field: &'static str) {
+        lock(&self.unreadable).insert(id.clone(), field);
+    }
+
     /// Puts a profile in place without touching counters, for arranging a test.
     pub fn insert(&self, profile: Profile) {
         *lock(&self.counters).entry(profile.user_type).or_default() += 1;
@@ -79,6 +86,9 @@ impl ProfileStore for InMemoryProfiles {
 
     async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
         self.check()?;
+        if let Some(field) = lock(&self.unreadable).get(id) {
+            return Err(PortError::Unreadable(field));
+        }
         Ok(self.stored(id))
     }
 
@@ -121,14 +131,14 @@ impl ProfileStore for InMemoryProfiles {
                 })
                 .unwrap_or(matching.len())
         });
-        let profiles: Vec<Profile> = matching
+        let window: Vec<Profile> = matching
             .iter()
             .skip(start)
             .take(limit as usize)
             .cloned()
             .collect();
-        let more = start + profiles.len() < matching.len();
-        let next = match profiles.last() {
+        let more = start + window.len() < matching.len();
+        let next = match window.last() {
             Some(last) if more => Some(PageCursor {
                 user_type,
                 created_at: last.created_at.to_rfc3339(),
@@ -136,7 +146,15 @@ impl ProfileStore for InMemoryProfiles {
             }),
             _ => None,
         };
-        Ok(Page { profiles, next })
+        let unreadable_ids = lock(&self.unreadable);
+        let (unreadable, profiles): (Vec<Profile>, Vec<Profile>) = window
+            .into_iter()
+            .partition(|p| unreadable_ids.contains_key(&p.user_id));
+        Ok(Page {
+            profiles,
+            unreadable: unreadable.into_iter().map(|p| p.user_id).collect(),
+            next,
+        })
     }
 
     async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {

@@ -20,6 +20,9 @@ pub enum PortError {
     /// Refused or failed in a way a retry will not fix.
     #[error("{0} failed: {1}")]
     Failed(&'static str, String),
+    /// A stored profile whose field (named) no longer passes today's validation.
+    #[error("the stored profile has an unreadable {0}")]
+    Unreadable(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,8 @@ pub struct PageCursor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub profiles: Vec<Profile>,
+    /// Profiles of this page that are stored but unreadable (see `PortError::Unreadable`).
+    pub unreadable: Vec<UserId>,
     pub next: Option<PageCursor>,
 }
 
@@ -57,6 +62,7 @@ pub trait ProfileStore: Send + Sync {
     /// unless a profile with its id exists: then nothing is written.
     fn create(&self, profile: &Profile) -> impl Future<Output = Result<Created, PortError>> + Send;
 
+    /// `PortError::Unreadable` when the stored item no longer parses.
     fn get(&self, id: &UserId) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
 
     /// Replaces `previous` with `updated` only if the stored version is still
@@ -68,7 +74,8 @@ pub trait ProfileStore: Send + Sync {
         updated: &Profile,
     ) -> impl Future<Output = Result<(), UpdateError>> + Send;
 
-    /// Profiles of one type, oldest first, at most `limit`, after `after` if given.
+    /// Profiles of one type, oldest first, at most `limit` (the unreadable ones counted, and
+    /// reported by id), after `after` if given.
     fn list(
         &self,
         user_type: UserType,

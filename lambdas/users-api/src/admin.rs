@@ -127,9 +127,10 @@ pub async fn list<S: ProfileStore, P, G>(
     let mut after = resume.and_then(|r| r.after);
 
     let mut items: Vec<Value> = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
     let mut next_cursor = None;
     for user_type in types.iter().skip(start) {
-        let remaining = limit - items.len() as u32;
+        let remaining = limit - (items.len() + unreadable.len()) as u32;
         if remaining == 0 {
             next_cursor = Some(encode(filter, *user_type, None));
             break;
@@ -139,6 +140,7 @@ pub async fn list<S: ProfileStore, P, G>(
             .list(*user_type, remaining, after.take().as_ref())
             .await?;
         items.extend(page.profiles.iter().map(|p| view(p, None)));
+        unreadable.extend(page.unreadable.iter().map(|id| id.to_string()));
         if let Some(next) = page.next {
             next_cursor = Some(encode(filter, *user_type, Some(&next)));
             break;
@@ -146,7 +148,7 @@ pub async fn list<S: ProfileStore, P, G>(
     }
     Ok(Reply::json(
         200,
-        json!({"items": items, "next_cursor": next_cursor}),
+        json!({"items": items, "unreadable_ids": unreadable, "next_cursor": next_cursor}),
     ))
 }
 

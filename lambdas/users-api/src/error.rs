@@ -28,6 +28,12 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("the profile kept changing while this update was applied; retry")]
     Conflict,
+    /// Stored before today's rules, a field no longer passes them: the data, not the
+    /// request, is at fault, and retrying will not help (so neither a 400 nor a 5xx).
+    #[error(
+        "the stored profile's {0} no longer passes validation, so the profile cannot be served; an operator must correct it"
+    )]
+    UnreadableProfile(&'static str),
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("request bodies must be application/json")]
@@ -54,6 +60,7 @@ impl ApiError {
             ApiError::NotFound(_) => (404, "not_found"),
             ApiError::MethodNotAllowed => (405, "method_not_allowed"),
             ApiError::Conflict => (409, "conflict"),
+            ApiError::UnreadableProfile(_) => (409, "profile_unreadable"),
             ApiError::UnusablePicture(_) => (409, "unusable_picture"),
             ApiError::PreconditionFailed => (412, "precondition_failed"),
             ApiError::PayloadTooLarge(_) => (413, "payload_too_large"),
@@ -71,6 +78,9 @@ impl ApiError {
         if let ApiError::Unavailable(cause) | ApiError::Internal(cause) = &self {
             reply.cause = Some(cause.to_string());
         }
+        if let ApiError::UnreadableProfile(field) = &self {
+            reply.cause = Some(PortError::Unreadable(field).to_string());
+        }
         if matches!(self, ApiError::Unavailable(_)) {
             reply.headers.push(("Retry-After", "2".to_owned()));
         }
@@ -83,6 +93,7 @@ impl From<PortError> for ApiError {
         match e {
             PortError::Unavailable(..) => ApiError::Unavailable(e),
             PortError::Failed(..) => ApiError::Internal(e),
+            PortError::Unreadable(field) => ApiError::UnreadableProfile(field),
         }
     }
 }

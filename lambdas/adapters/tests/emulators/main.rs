@@ -15,7 +15,7 @@ use adapters::aws::Timeouts;
 use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
 use chrono::{TimeZone, Utc};
 use domain::fields::{BloodGroup, DateOfBirth, Email, PictureKey};
-use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
+use domain::ports::{Created, GroupDirectory, PictureStore, PortError, ProfileStore, UpdateError};
 use domain::{Profile, ProfileStatus, UserId, UserType};
 use test_support::emulator;
 
@@ -147,6 +147,59 @@ async fn listing_pages_through_one_type_in_creation_order() {
         }
     }
     assert_eq!(seen, ["user-10", "user-12", "user-14", "user-16"]);
+}
+
+#[tokio::test]
+async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failure() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let sdk = emulator::setup_sdk().await;
+    let table = emulator::create_profile_table(&sdk).await;
+    let store = DynamoProfiles::new(&sdk, &table);
+    for n in 20..23 {
+        store.create(&profile(n, UserType::Patient)).await.unwrap();
+    }
+    // Stored under older rules: a name with a character today's rules refuse.
+    let broken = profile(21, UserType::Patient).user_id;
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .update_item()
+        .table_name(&table)
+        .key("PK", AttributeValue::S(format!("USER#{broken}")))
+        .key("SK", AttributeValue::S("PROFILE".into()))
+        .update_expression("SET #n = :n")
+        .expression_attribute_names("#n", "name")
+        .expression_attribute_values(":n", AttributeValue::S("Ada\u{2066}".into()))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(store.get(&broken).await, Err(PortError::Unreadable("name")));
+
+    let page = store.list(UserType::Patient, 10, None).await.unwrap();
+    let names: Vec<_> = page.profiles.iter().map(|p| p.username.as_str()).collect();
+    assert_eq!(names, ["user-20", "user-22"]);
+    assert_eq!(page.unreadable, [broken.clone()]);
+
+    // One at a time, the cursor moves past the unreadable one too.
+    let (mut seen, mut unreadable, mut after) = (Vec::new(), Vec::new(), None);
+    loop {
+        let page = store
+            .list(UserType::Patient, 1, after.as_ref())
+            .await
+            .unwrap();
+        seen.extend(page.profiles.iter().map(|p| p.username.clone()));
+        unreadable.extend(page.unreadable);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        (seen, unreadable),
+        (
+            vec!["user-20".to_string(), "user-22".to_string()],
+            vec![broken]
+        )
+    );
 }
 
 #[tokio::test]

@@ -135,3 +135,46 @@ async fn metrics_report_the_counters() {
         serde_json::json!({"total": 5, "by_user_type": {"Patient": 3, "Doctor": 2, "Admin": 0}})
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_profile_is_reported_by_id_and_the_rest_of_the_listing_is_served() {
+    let deps = seeded();
+    deps.profiles.make_unreadable(&id(IDS[1]), "name");
+    let (mut items, mut unreadable, mut cursor) = (Vec::new(), Vec::new(), None::<String>);
+    for _ in 0..10 {
+        let mut params = vec![("limit", "2")];
+        if let Some(c) = &cursor {
+            params.push(("cursor", c.as_str()));
+        }
+        let reply = Call::new("GET", "/users")
+            .by(ROOT, &["Admin"])
+            .query(&params)
+            .send(&deps)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let page_items = reply.body["items"].as_array().unwrap();
+        let page_unreadable = reply.body["unreadable_ids"].as_array().unwrap();
+        assert!(
+            page_items.len() + page_unreadable.len() <= 2,
+            "limit counts both"
+        );
+        items.extend(
+            page_items
+                .iter()
+                .map(|p| p["user_id"].as_str().unwrap().to_owned()),
+        );
+        unreadable.extend(
+            page_unreadable
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned()),
+        );
+        match reply.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(unreadable, [IDS[1]]);
+    let mut expected: Vec<_> = IDS.iter().map(|s| s.to_string()).collect();
+    expected.remove(1);
+    assert_eq!(items, expected);
+}
