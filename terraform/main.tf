@@ -177,7 +177,7 @@ module "users_api" {
     MAX_PICTURE_BYTES       = tostring(var.max_picture_bytes)
     UPLOAD_URL_TTL_SECONDS  = tostring(var.upload_url_ttl_seconds)
     PICTURE_URL_TTL_SECONDS = tostring(var.picture_url_ttl_seconds)
-    CORS_ALLOW_ORIGIN       = length(var.cors_allowed_origins) > 0 ? var.cors_allowed_origins[0] : ""
+    CORS_ALLOWED_ORIGINS    = join(",", var.cors_allowed_origins)
     # A user whose confirmation did not write a profile gets it at the first request,
     # decided by the same policy as PostConfirmation.
     SELF_SERVICE_USER_TYPES = join(",", var.self_service_user_types)

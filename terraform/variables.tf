@@ -81,7 +81,7 @@ variable "picture_url_ttl_seconds" {
 }
 
 variable "cors_allowed_origins" {
-  description = "Browser origins allowed to call the API and upload to / read from the picture bucket. Empty (default) means native apps only: no CORS headers. The first origin is the one the API answers with."
+  description = "Browser origins allowed to call the API and upload to / read from the picture bucket. Empty (default) means native apps only: no CORS headers. The API echoes a request's Origin only when it is listed (with Vary: Origin)."
   type        = list(string)
   default     = []
 

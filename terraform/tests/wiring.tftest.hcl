@@ -287,7 +287,7 @@ run "functions_get_their_contracted_settings" {
       MAX_PICTURE_BYTES       = "5242880"
       UPLOAD_URL_TTL_SECONDS  = "300"
       PICTURE_URL_TTL_SECONDS = "300"
-      CORS_ALLOW_ORIGIN       = ""
+      CORS_ALLOWED_ORIGINS    = ""
       SELF_SERVICE_USER_TYPES = "Patient"
     })
     error_message = "users-api gets exactly its contracted environment."
@@ -343,8 +343,8 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
   }
 
   assert {
-    condition     = module.users_api.environment_variables.CORS_ALLOW_ORIGIN == "https://app.example.com"
-    error_message = "The API answers CORS with the first allowed origin."
+    condition     = module.users_api.environment_variables.CORS_ALLOWED_ORIGINS == "https://app.example.com,https://admin.example.com"
+    error_message = "The API gets every allowed origin, comma-separated."
   }
 
   assert {

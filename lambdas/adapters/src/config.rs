@@ -93,8 +93,9 @@ pub struct UsersApiConfig {
     pub max_picture_bytes: u64,
     pub upload_url_ttl: Duration,
     pub picture_url_ttl: Duration,
-    /// The browser origin allowed to call the API; `None` sends no CORS headers.
-    pub cors_allow_origin: Option<String>,
+    /// Browser origins allowed to call the API; a request's `Origin` in this list is
+    /// echoed back. Empty sends no CORS headers.
+    pub cors_allowed_origins: Vec<String>,
     /// Path-style S3 URLs, for emulators that do not serve bucket sub-domains.
     pub s3_force_path_style: bool,
     /// Decides the first profile of a user whose confirmation did not write one.
@@ -127,7 +128,13 @@ impl UsersApiConfig {
                 300,
                 1..=3600,
             )?),
-            cors_allow_origin: env.0("CORS_ALLOW_ORIGIN").filter(|v| !v.is_empty()),
+            cors_allowed_origins: env.0("CORS_ALLOWED_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
             s3_force_path_style: env.0("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
             self_service: env.self_service()?,
         })
@@ -160,7 +167,7 @@ mod tests {
         let config = UsersApiConfig::from_lookup(lookup(&API_VARS)).unwrap();
         assert_eq!(config.max_picture_bytes, 5 * 1024 * 1024);
         assert_eq!(config.upload_url_ttl, Duration::from_secs(300));
-        assert_eq!(config.cors_allow_origin, None);
+        assert!(config.cors_allowed_origins.is_empty());
         assert!(!config.s3_force_path_style);
     }
 

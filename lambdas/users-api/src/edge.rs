@@ -249,7 +249,13 @@ impl Reply {
         self
     }
 
-    pub fn into_response(self, cors_origin: Option<&str>) -> Response<Body> {
+    /// `allowed_origins` is the CORS allow-list; the request's `Origin` is echoed back
+    /// only when listed, and `Vary: Origin` tells caches the answer depends on it.
+    pub fn into_response(
+        self,
+        allowed_origins: &[String],
+        request_origin: Option<&str>,
+    ) -> Response<Body> {
         let mut builder = Response::builder().status(self.status);
         if self.body.is_some() {
             builder = builder.header("content-type", "application/json");
@@ -258,10 +264,12 @@ impl Reply {
             // Profiles are personal health data: no shared or browser caching.
             .header("cache-control", "no-store")
             .header("x-content-type-options", "nosniff");
-        if let Some(origin) = cors_origin {
+        if !allowed_origins.is_empty() {
+            builder = builder.header("vary", "Origin");
+        }
+        if let Some(origin) = request_origin.filter(|o| allowed_origins.iter().any(|a| a == o)) {
             builder = builder
                 .header("access-control-allow-origin", origin)
-                .header("vary", "Origin")
                 .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
                 .header(
                     "access-control-allow-headers",

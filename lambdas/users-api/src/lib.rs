@@ -119,5 +119,6 @@ pub async fn handle<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request handled"
     );
-    reply.into_response(deps.config.cors_allow_origin.as_deref())
+    let origin = req.headers().get("origin").and_then(|v| v.to_str().ok());
+    reply.into_response(&deps.config.cors_allowed_origins, origin)
 }

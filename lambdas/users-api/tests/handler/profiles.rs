@@ -359,22 +359,89 @@ async fn store_outages_are_503_with_a_retry_hint() {
 }
 
 #[tokio::test]
-async fn cors_preflight_and_headers_follow_configuration() {
+async fn cors_echoes_only_a_listed_origin_and_varies_on_it() {
     let deps = deps();
-    let reply = Call::new("OPTIONS", "/users/{id}")
-        .id("me")
-        .anonymous()
+    let preflight = |origin: Option<&str>| {
+        let call = Call::new("OPTIONS", "/users/{id}").id("me").anonymous();
+        match origin {
+            Some(origin) => call.header("origin", origin),
+            None => call,
+        }
+    };
+    // Each listed origin gets itself back, not the first of the list.
+    for origin in ["https://app.example.com", "https://admin.example.com"] {
+        let reply = preflight(Some(origin)).send(&deps).await;
+        assert_eq!(reply.status, 204);
+        assert_eq!(reply.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(reply.header("vary"), Some("Origin"));
+        assert!(
+            reply
+                .header("access-control-allow-headers")
+                .unwrap()
+                .contains("If-Match")
+        );
+    }
+    // An unlisted origin, a near miss, or none: no grant, but still Vary.
+    for origin in [
+        Some("https://evil.example.com"),
+        Some("https://app.example.com.evil.net"),
+        None,
+    ] {
+        let reply = preflight(origin).send(&deps).await;
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            None,
+            "{origin:?}"
+        );
+        assert_eq!(
+            reply.header("access-control-allow-methods"),
+            None,
+            "{origin:?}"
+        );
+        assert_eq!(reply.header("vary"), Some("Origin"));
+    }
+    // Errors carry the grant too, so a browser app can read a 401 or 403.
+    let reply = Call::new("GET", "/users/{id}")
+        .id(BO)
+        .by(ADA, &["Patient"])
+        .header("origin", "https://admin.example.com")
         .send(&deps)
         .await;
-    assert_eq!(reply.status, 204);
+    assert_eq!(reply.status, 403);
     assert_eq!(
         reply.header("access-control-allow-origin"),
-        Some("https://app.example.com")
+        Some("https://admin.example.com")
     );
-    assert!(
-        reply
-            .header("access-control-allow-headers")
-            .unwrap()
-            .contains("If-Match")
-    );
+}
+
+#[tokio::test]
+async fn an_unreadable_stored_profile_is_a_409_that_names_the_field_and_writes_nothing() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
+    deps.profiles.make_unreadable(&id(ADA), "phone_number");
+    let writes = deps.profiles.write_count();
+
+    let read = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &["Patient"])
+        .send(&deps)
+        .await;
+    let update = Call::new("PUT", "/users/{id}")
+        .id(ADA)
+        .by(ROOT, &["Admin"])
+        .json(json!({"name": "Ada"}))
+        .send(&deps)
+        .await;
+    for reply in [read, update] {
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (409, "profile_unreadable"),
+            "{}",
+            reply.body
+        );
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("phone_number"), "{message}");
+    }
+    assert_eq!(deps.profiles.write_count(), writes);
 }

@@ -27,7 +27,7 @@ pub fn deps() -> Arc<TestDeps> {
             "PICTURE_BUCKET_NAME" => Some("pictures"),
             "USER_POOL_ID" => Some(POOL),
             "MAX_PICTURE_BYTES" => Some("1048576"),
-            "CORS_ALLOW_ORIGIN" => Some("https://app.example.com"),
+            "CORS_ALLOWED_ORIGINS" => Some("https://app.example.com, https://admin.example.com"),
             "SELF_SERVICE_USER_TYPES" => Some("Patient"),
             _ => None,
         }
