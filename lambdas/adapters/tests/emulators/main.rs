@@ -177,7 +177,7 @@ async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failu
     let page = store.list(UserType::Patient, 10, None).await.unwrap();
     let names: Vec<_> = page.profiles.iter().map(|p| p.username.as_str()).collect();
     assert_eq!(names, ["user-20", "user-22"]);
-    assert_eq!(page.unreadable, [broken.clone()]);
+    assert_eq!(page.unreadable, std::slice::from_ref(&broken));
 
     // One at a time, the cursor moves past the unreadable one too.
     let (mut seen, mut unreadable, mut after) = (Vec::new(), Vec::new(), None);
