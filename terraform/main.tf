@@ -231,4 +231,5 @@ module "api" {
   log_retention_days          = var.log_retention_days
   manage_account_logging_role = var.manage_api_gateway_account
   alarm_topic_arn             = var.alarm_topic_arn
+  cors_allowed_origins        = var.cors_allowed_origins
 }

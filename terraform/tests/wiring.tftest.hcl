@@ -272,6 +272,11 @@ run "functions_get_their_contracted_settings" {
   command = apply
 
   assert {
+    condition     = length(module.api.gateway_response_headers) == 0
+    error_message = "Without browser origins, API Gateway's answers carry no CORS headers."
+  }
+
+  assert {
     condition = module.post_confirmation.environment_variables == tomap({
       PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
       SELF_SERVICE_USER_TYPES = "Patient"
@@ -352,8 +357,37 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
     error_message = "Self-service types are passed comma-separated."
   }
 
+  # Two origins: a gateway response cannot test a list, so it echoes the request's Origin.
+  assert {
+    condition = jsonencode(module.api.gateway_response_headers) == jsonencode({
+      for type in ["DEFAULT_4XX", "DEFAULT_5XX"] : type => {
+        "gatewayresponse.header.Access-Control-Allow-Origin" = "method.request.header.Origin"
+        "gatewayresponse.header.Vary"                        = "'Origin'"
+      }
+    })
+    error_message = "API Gateway's own 4XX and 5XX answers must carry CORS headers for the allowed origins."
+  }
+
   assert {
     condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES
     error_message = "The API decides a first profile by the same self-service policy as PostConfirmation."
+  }
+}
+
+run "one_browser_origin_is_named_in_the_gateways_own_answers" {
+  command = apply
+
+  variables {
+    cors_allowed_origins = ["https://app.example.com"]
+  }
+
+  assert {
+    condition = jsonencode(module.api.gateway_response_headers) == jsonencode({
+      for type in ["DEFAULT_4XX", "DEFAULT_5XX"] : type => {
+        "gatewayresponse.header.Access-Control-Allow-Origin" = "'https://app.example.com'"
+        "gatewayresponse.header.Vary"                        = "'Origin'"
+      }
+    })
+    error_message = "With one allowed origin, API Gateway's own answers name it, never echo."
   }
 }

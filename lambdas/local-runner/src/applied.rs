@@ -82,6 +82,16 @@ pub struct RestApi {
     pub id: String,
     pub stage_name: String,
     pub routes: Vec<Route>,
+    /// `aws_api_gateway_gateway_response` by response type (e.g. `DEFAULT_4XX`).
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+}
+
+/// How API Gateway dresses one type of its own answers.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayResponse {
+    pub status_code: Option<u16>,
+    /// Header name -> source: `'static value'` or `method.request.header.<name>`.
+    pub headers: BTreeMap<String, String>,
 }
 
 /// One `aws_s3_bucket_policy`: the bucket and its policy document.
@@ -398,10 +408,29 @@ fn parse_rest_api(resources: &[Resource<'_>]) -> Result<Option<RestApi>, Applied
             resource: format!("stage of REST API {api_id}"),
             attribute: "stage_name",
         })?;
+    let gateway_responses = in_api("aws_api_gateway_gateway_response")
+        .filter_map(|r| {
+            let headers = r.values["response_parameters"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, source)| {
+                    let header = name.strip_prefix("gatewayresponse.header.")?;
+                    Some((header.to_string(), source.as_str()?.to_string()))
+                })
+                .collect();
+            let response = GatewayResponse {
+                status_code: str_attr(r.values, "status_code").and_then(|s| s.parse().ok()),
+                headers,
+            };
+            Some((str_attr(r.values, "response_type")?.to_string(), response))
+        })
+        .collect();
     Ok(Some(RestApi {
         id: api_id.to_string(),
         stage_name: stage_name.to_string(),
         routes,
+        gateway_responses,
     }))
 }
 

@@ -49,3 +49,8 @@ output "access_log_group_name" {
   description = "CloudWatch log group receiving the stage's access logs."
   value       = aws_cloudwatch_log_group.access.name
 }
+
+output "gateway_response_headers" {
+  description = "Headers API Gateway's own error answers carry, by response type (CORS)."
+  value       = { for type, r in aws_api_gateway_gateway_response.cors : type => r.response_parameters }
+}

@@ -112,3 +112,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "cors_allowed_origins" {
+  type        = list(string)
+  default     = []
+  description = "Browser origins allowed to call the API: API Gateway's own error answers carry CORS headers for them (the function answers the rest)."
+}

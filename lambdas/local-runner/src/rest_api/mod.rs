@@ -44,12 +44,15 @@ async fn serve(
     request: Request,
 ) -> Response {
     let path = request.uri().path().to_string();
+    // API Gateway's own answers, dressed as Terraform's gateway responses say.
+    let headers = request.headers().clone();
+    let answer = |what: Answer| gateway_answer(&gateway.api, &headers, what);
     let stage_prefix = format!("/{}", gateway.api.stage_name);
     let Some(below_stage) = path
         .strip_prefix(&stage_prefix)
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
     else {
-        return missing_token();
+        return answer(MISSING_AUTHENTICATION_TOKEN);
     };
     let below_stage = if below_stage.is_empty() {
         "/"
@@ -59,7 +62,7 @@ async fn serve(
     let method = request.method().as_str().to_string();
     let RouteMatch::Found(matched) = routing::find(&gateway.api.routes, &method, below_stage)
     else {
-        return missing_token();
+        return answer(MISSING_AUTHENTICATION_TOKEN);
     };
     let route = matched.route;
 
@@ -77,7 +80,7 @@ async fn serve(
                 Ok(claims) => Some(claims),
                 Err(rejection) => {
                     println!("api {request_id} unauthorized: {rejection}");
-                    return http::json(401, &json!({"message": "Unauthorized"}));
+                    return answer(UNAUTHORIZED);
                 }
             }
         }
@@ -89,12 +92,12 @@ async fn serve(
         .as_deref()
         .and_then(|arn| gateway.functions.by_arn(arn))
     else {
-        return internal_error();
+        return answer(INTERNAL_ERROR);
     };
     let (parts, body) = request.into_parts();
     let body = match http::read_body(body).await {
         Ok(body) => body,
-        Err(_) => return http::json(413, &json!({"message": "Request Too Long"})),
+        Err(_) => return answer(REQUEST_TOO_LARGE),
     };
     let event = event::proxy_event(
         &parts,
@@ -117,19 +120,56 @@ async fn serve(
         .await
         .outcome
     {
-        Outcome::Response(payload) => {
-            event::map_proxy_response(&payload, request_id).unwrap_or_else(internal_error)
-        }
-        _ => internal_error(),
+        Outcome::Response(payload) => event::map_proxy_response(&payload, request_id)
+            .unwrap_or_else(|| answer(INTERNAL_ERROR)),
+        _ => answer(INTERNAL_ERROR),
     }
 }
 
-fn missing_token() -> Response {
-    http::json(403, &json!({"message": "Missing Authentication Token"}))
-}
+/// API Gateway's own answers: (gateway response type, status, message).
+type Answer = (&'static str, u16, &'static str);
+const MISSING_AUTHENTICATION_TOKEN: Answer = (
+    "MISSING_AUTHENTICATION_TOKEN",
+    403,
+    "Missing Authentication Token",
+);
+const UNAUTHORIZED: Answer = ("UNAUTHORIZED", 401, "Unauthorized");
+const REQUEST_TOO_LARGE: Answer = ("REQUEST_TOO_LARGE", 413, "Request Too Long");
+/// A function that failed or answered something API Gateway cannot map.
+const INTERNAL_ERROR: Answer = ("DEFAULT_5XX", 502, "Internal server error");
 
-fn internal_error() -> Response {
-    http::json(502, &json!({"message": "Internal server error"}))
+/// The answer with the gateway response applied for its type, else DEFAULT_4XX or
+/// DEFAULT_5XX: its status code and its headers, each a static `'value'` or a request
+/// header (`method.request.header.<name>`, absent when the request has none).
+fn gateway_answer(api: &RestApi, request_headers: &hyper::HeaderMap, answer: Answer) -> Response {
+    let (kind, status, message) = answer;
+    let default = if status >= 500 {
+        "DEFAULT_5XX"
+    } else {
+        "DEFAULT_4XX"
+    };
+    let dressing = api
+        .gateway_responses
+        .get(kind)
+        .or_else(|| api.gateway_responses.get(default));
+    let status = dressing.and_then(|d| d.status_code).unwrap_or(status);
+    let mut response = http::json(status, &json!({"message": message}));
+    for (name, source) in dressing.into_iter().flat_map(|d| &d.headers) {
+        let value = match source.strip_prefix("method.request.header.") {
+            Some(header) => request_headers.get(header).cloned(),
+            None => source
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .and_then(|v| hyper::header::HeaderValue::from_str(v).ok()),
+        };
+        if let (Ok(name), Some(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            value,
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 #[cfg(test)]

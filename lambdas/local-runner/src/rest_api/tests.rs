@@ -17,11 +17,19 @@ const CASES: &str = r#"    *'"httpMethod":"OPTIONS"'*) exit 3 ;;
 
 /// The applied REST API served with every function replaced by the script above.
 async fn serve_applied_api() -> (String, PathBuf, tokio::task::JoinHandle<()>) {
+    serve_api_with(|_| {}).await
+}
+
+/// The same, with the applied state changed first.
+async fn serve_api_with(
+    change: impl FnOnce(&mut Applied),
+) -> (String, PathBuf, tokio::task::JoinHandle<()>) {
     let dir = temp_dir("gateway");
     let mut applied = Applied::parse(
         &serde_json::from_str(include_str!("../../tests/fixtures/applied.json")).unwrap(),
     )
     .unwrap();
+    change(&mut applied);
     let zip = script_zip(&dir, "api", CASES);
     for function in &mut applied.functions {
         function.zip_path = zip.clone();
@@ -136,4 +144,84 @@ async fn the_stage_serves_applied_routes_with_api_gateway_semantics() {
 
     server.abort();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_own_answers_wear_the_applied_gateway_responses() {
+    use crate::applied::GatewayResponse;
+    let dressed = |headers: &[(&str, &str)], status_code: Option<u16>| GatewayResponse {
+        status_code,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+    };
+    let (base, _dir, server) = serve_api_with(|applied| {
+        let responses = &mut applied.rest_api.as_mut().unwrap().gateway_responses;
+        responses.insert(
+            "DEFAULT_4XX".into(),
+            dressed(
+                &[
+                    (
+                        "Access-Control-Allow-Origin",
+                        "method.request.header.Origin",
+                    ),
+                    ("Vary", "'Origin'"),
+                ],
+                None,
+            ),
+        );
+        responses.insert(
+            "DEFAULT_5XX".into(),
+            dressed(
+                &[("Access-Control-Allow-Origin", "'https://app.example.com'")],
+                None,
+            ),
+        );
+        // A specific type replaces the default (nothing merges), status code included.
+        responses.insert(
+            "MISSING_AUTHENTICATION_TOKEN".into(),
+            dressed(&[("X-Kind", "'no-route'")], Some(404)),
+        );
+    })
+    .await;
+    let origin = [("Origin", "https://app.example.com")];
+    let send = |method: &'static str,
+                path: &'static str,
+                headers: &'static [(&'static str, &'static str)]| {
+        let url = format!("{base}{path}");
+        async move { test_support::http::exchange(method, &url, headers, b"").await }
+    };
+
+    // 401 from the authorizer: the 4XX dressing, the request's Origin echoed.
+    let reply = send("GET", "/users/me", &[("Origin", "https://app.example.com")]).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some(origin[0].1)
+    );
+    assert_eq!(reply.header("vary"), Some("Origin"));
+    // An unknown route: its own dressing only, with its status.
+    let reply = send("GET", "/nowhere", &[("Origin", "https://app.example.com")]).await;
+    assert_eq!(
+        (reply.status, reply.header("x-kind")),
+        (404, Some("no-route"))
+    );
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    // No Origin in the request: nothing to echo, the static header stays.
+    let reply = send("GET", "/users/me", &[]).await;
+    assert_eq!(
+        (reply.status, reply.header("access-control-allow-origin")),
+        (401, None)
+    );
+    assert_eq!(reply.header("vary"), Some("Origin"));
+    // A crashed function's 502: the 5XX dressing.
+    let reply = send("OPTIONS", "/users", &[]).await;
+    assert_eq!(reply.status, 502);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert_eq!(reply.header("vary"), None);
+    server.abort();
 }

@@ -465,3 +465,61 @@ pub async fn verbose_logs_hold_no_personal_data(stack: &Stack) {
     );
     super::hygiene::no_log_holds_what_was_used(&stack.dir, secrets.all(), false);
 }
+
+/// The stack is applied with two local web app origins (`just prepare-terraform-emulator`).
+pub async fn cors_answers_listed_origins_gateway_errors_included(api: &Api, patient: &SignedIn) {
+    const APP: &str = "http://localhost:3000";
+    const OTHER_APP: &str = "http://127.0.0.1:3000";
+    let bearer = format!("Bearer {}", patient.id_token);
+    fn with<'a>(origin: &'a str, token: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+        let mut headers = vec![("Origin", origin)];
+        if let Some(token) = token {
+            headers.push(("Authorization", token));
+        }
+        headers
+    }
+
+    // The function's answers: each listed origin gets itself back.
+    for origin in [APP, OTHER_APP] {
+        let reply = api
+            .send("GET", "/users/me", &with(origin, Some(&bearer)), b"")
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+        assert_eq!(reply.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(reply.header("vary"), Some("Origin"));
+    }
+    let reply = api
+        .send(
+            "GET",
+            "/users/me",
+            &with("https://evil.example", Some(&bearer)),
+            b"",
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.header("access-control-allow-origin")),
+        (200, None)
+    );
+    let preflight = api
+        .send("OPTIONS", "/users/me", &with(APP, None), b"")
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert!(
+        preflight
+            .header("access-control-allow-methods")
+            .unwrap_or_default()
+            .contains("PUT")
+    );
+
+    // API Gateway's own answers (no function runs): the gateway responses Terraform applied.
+    for (path, token, status) in [("/users/me", None, 401), ("/nowhere", None, 403)] {
+        let reply = api.send("GET", path, &with(OTHER_APP, token), b"").await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.raw);
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            Some(OTHER_APP),
+            "{path}"
+        );
+        assert_eq!(reply.header("vary"), Some("Origin"), "{path}");
+    }
+}

@@ -151,6 +151,12 @@ async fn the_platform_runs_locally_end_to_end() {
             .await;
         checks
             .run(
+                "CORS answers listed origins, API Gateway's own errors included",
+                journeys::cors_answers_listed_origins_gateway_errors_included(&api, patient),
+            )
+            .await;
+        checks
+            .run(
                 "attribute rules hold",
                 journeys::attribute_rules_hold(&users, patient),
             )
@@ -164,6 +170,7 @@ async fn the_platform_runs_locally_end_to_end() {
     } else {
         for name in [
             "forged and expired tokens",
+            "CORS answers listed origins, API Gateway's own errors included",
             "attribute rules hold",
             "forgot password leaves the profile untouched",
         ] {
