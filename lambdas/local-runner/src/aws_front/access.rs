@@ -55,7 +55,8 @@ pub fn authorize<'a>(
 /// S3 answers a read of a missing key with 404 only to a caller that may list the bucket;
 /// anyone else gets 403, so that keys cannot be probed.
 pub fn hide_missing_object(identity: &Identity, parts: &Parts, response: Response) -> Response {
-    if response.status() != hyper::StatusCode::NOT_FOUND {
+    let from_s3 = signer(parts).is_some_and(|(_, service)| service == "s3");
+    if !from_s3 || response.status() != hyper::StatusCode::NOT_FOUND {
         return response;
     }
     let Some((bucket, key)) = s3_target(parts) else {
