@@ -27,11 +27,9 @@ fn seeded() -> std::sync::Arc<TestDeps> {
     deps
 }
 
-#[tokio::test]
-async fn admins_page_through_every_profile_exactly_once() {
-    let deps = seeded();
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
+/// Every page of `GET /users` in pages of two: (listed ids, unreadable ids), in order.
+async fn page_through(deps: &TestDeps) -> (Vec<String>, Vec<String>) {
+    let (mut items, mut unreadable, mut cursor) = (Vec::new(), Vec::new(), None::<String>);
     for _ in 0..10 {
         let mut params = vec![("limit", "2")];
         if let Some(c) = &cursor {
@@ -40,24 +38,40 @@ async fn admins_page_through_every_profile_exactly_once() {
         let reply = Call::new("GET", "/users")
             .by(ROOT, &["Admin"])
             .query(&params)
-            .send(&deps)
+            .send(deps)
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        let items = reply.body["items"].as_array().unwrap();
-        assert!(items.len() <= 2);
-        seen.extend(
-            items
+        let ids = |field: &str| -> Vec<String> {
+            reply.body[field]
+                .as_array()
+                .unwrap()
                 .iter()
-                .map(|p| p["user_id"].as_str().unwrap().to_owned()),
+                .map(|v| v.as_str().or(v["user_id"].as_str()).unwrap().to_owned())
+                .collect()
+        };
+        let (page_items, page_unreadable) = (ids("items"), ids("unreadable_ids"));
+        assert!(
+            page_items.len() + page_unreadable.len() <= 2,
+            "limit counts both"
         );
+        items.extend(page_items);
+        unreadable.extend(page_unreadable);
         match reply.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
-            None => break,
+            None => return (items, unreadable),
         }
     }
+    panic!("the listing never ended");
+}
+
+#[tokio::test]
+async fn admins_page_through_every_profile_exactly_once() {
+    let deps = seeded();
+    let (seen, unreadable) = page_through(&deps).await;
     let unique: BTreeSet<_> = seen.iter().cloned().collect();
     assert_eq!(seen.len(), IDS.len(), "{seen:?}");
     assert_eq!(unique, IDS.iter().map(|s| s.to_string()).collect());
+    assert!(unreadable.is_empty());
 }
 
 #[tokio::test]
@@ -140,39 +154,7 @@ async fn metrics_report_the_counters() {
 async fn an_unreadable_profile_is_reported_by_id_and_the_rest_of_the_listing_is_served() {
     let deps = seeded();
     deps.profiles.make_unreadable(&id(IDS[1]), "name");
-    let (mut items, mut unreadable, mut cursor) = (Vec::new(), Vec::new(), None::<String>);
-    for _ in 0..10 {
-        let mut params = vec![("limit", "2")];
-        if let Some(c) = &cursor {
-            params.push(("cursor", c.as_str()));
-        }
-        let reply = Call::new("GET", "/users")
-            .by(ROOT, &["Admin"])
-            .query(&params)
-            .send(&deps)
-            .await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let page_items = reply.body["items"].as_array().unwrap();
-        let page_unreadable = reply.body["unreadable_ids"].as_array().unwrap();
-        assert!(
-            page_items.len() + page_unreadable.len() <= 2,
-            "limit counts both"
-        );
-        items.extend(
-            page_items
-                .iter()
-                .map(|p| p["user_id"].as_str().unwrap().to_owned()),
-        );
-        unreadable.extend(
-            page_unreadable
-                .iter()
-                .map(|v| v.as_str().unwrap().to_owned()),
-        );
-        match reply.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let (items, unreadable) = page_through(&deps).await;
     assert_eq!(unreadable, [IDS[1]]);
     let mut expected: Vec<_> = IDS.iter().map(|s| s.to_string()).collect();
     expected.remove(1);
