@@ -303,6 +303,25 @@ run "functions_get_their_contracted_settings" {
     error_message = "pre-signup needs no environment."
   }
 
+  # Lambda writes START, END and REPORT (duration, billed duration, max memory, init
+  # duration) at INFO: a system log level above INFO drops every one of them.
+  assert {
+    condition = alltrue([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] :
+      f.logging_config.system_log_level == "INFO" && f.logging_config.log_format == "JSON" && f.logging_config.application_log_level == "INFO"
+    ])
+    error_message = "Every function logs JSON with Lambda's platform lines kept (system_log_level INFO) at the application log_level."
+  }
+
+  assert {
+    condition = (
+      module.pre_signup.logging_config.log_group == module.pre_signup.log_group_name &&
+      module.post_confirmation.logging_config.log_group == module.post_confirmation.log_group_name &&
+      module.users_api.logging_config.log_group == module.users_api.log_group_name
+    )
+    error_message = "Each function logs to its own log group (the one whose retention Terraform sets)."
+  }
+
   assert {
     condition = alltrue([
       for f in [module.pre_signup, module.post_confirmation, module.users_api] : f.architecture == "arm64"

@@ -98,7 +98,9 @@ resource "aws_lambda_function" "this" {
     log_format            = "JSON"
     log_group             = aws_cloudwatch_log_group.this.name
     application_log_level = var.log_level
-    system_log_level      = "WARN"
+    # INFO keeps Lambda's platform lines (START, END, REPORT with duration, memory and
+    # init duration); WARN would drop them and with them the per-invocation figures.
+    system_log_level = "INFO"
   }
 
   tracing_config {

@@ -38,6 +38,16 @@ output "policy_json" {
   value       = aws_iam_role_policy.this.policy
 }
 
+output "logging_config" {
+  description = "Log format, group and levels the function logs with (application and Lambda platform lines)."
+  value = {
+    log_format            = aws_lambda_function.this.logging_config[0].log_format
+    log_group             = aws_lambda_function.this.logging_config[0].log_group
+    application_log_level = aws_lambda_function.this.logging_config[0].application_log_level
+    system_log_level      = aws_lambda_function.this.logging_config[0].system_log_level
+  }
+}
+
 output "log_group_name" {
   description = "CloudWatch log group receiving the function's JSON logs."
   value       = aws_cloudwatch_log_group.this.name
