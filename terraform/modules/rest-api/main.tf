@@ -127,9 +127,35 @@ resource "aws_lambda_permission" "this" {
 resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
-  # A deployment is a snapshot: redeploy whenever the route map or its targets change.
+  # A deployment is a snapshot of the API taken when it is created: redeploy on any change
+  # to what the stage serves. The hash is over the applied resources, methods, integrations
+  # and authorizer (their ids and the settings this module gives them), not only over this
+  # module's inputs, so a route removed, added or re-pointed, or a setting changed inside
+  # the module, all redeploy. Whole objects are not hashed: a refresh turns their unset
+  # maps and lists (request_parameters, cache_key_parameters...) from null into empty ones,
+  # which would redeploy on every apply.
   triggers = {
-    redeployment = sha1(jsonencode([var.routes, var.function_invoke_arn, var.user_pool_arn]))
+    redeployment = sha1(jsonencode({
+      resources = {
+        for path, r in merge(aws_api_gateway_resource.level1, aws_api_gateway_resource.level2, aws_api_gateway_resource.level3) :
+        path => [r.id, r.parent_id, r.path_part]
+      }
+      methods = {
+        for key, m in aws_api_gateway_method.this :
+        key => [m.id, m.resource_id, m.http_method, m.authorization, m.authorizer_id, m.api_key_required]
+      }
+      integrations = {
+        for key, i in aws_api_gateway_integration.this :
+        key => [i.id, i.resource_id, i.http_method, i.type, i.integration_http_method, i.uri]
+      }
+      authorizer = [
+        aws_api_gateway_authorizer.this.id,
+        aws_api_gateway_authorizer.this.name,
+        aws_api_gateway_authorizer.this.type,
+        aws_api_gateway_authorizer.this.identity_source,
+        aws_api_gateway_authorizer.this.provider_arns,
+      ]
+    }))
   }
 
   lifecycle {

@@ -18,6 +18,16 @@ output "invoke_url" {
   value       = aws_api_gateway_stage.this.invoke_url
 }
 
+output "deployment_id" {
+  description = "ID of the deployment the stage serves (a new one whenever the routes, methods, integrations or authorizer change)."
+  value       = aws_api_gateway_stage.this.deployment_id
+}
+
+output "deployment_trigger" {
+  description = "Hash of every resource, method, integration and authorizer attribute; a change replaces the deployment."
+  value       = aws_api_gateway_deployment.this.triggers.redeployment
+}
+
 output "authorizer_id" {
   description = "ID of the Cognito user-pool authorizer."
   value       = aws_api_gateway_authorizer.this.id
