@@ -131,9 +131,10 @@ resource "aws_api_gateway_deployment" "this" {
   # to what the stage serves. The hash is over the applied resources, methods, integrations
   # and authorizer (their ids and the settings this module gives them), not only over this
   # module's inputs, so a route removed, added or re-pointed, or a setting changed inside
-  # the module, all redeploy. Whole objects are not hashed: a refresh turns their unset
-  # maps and lists (request_parameters, cache_key_parameters...) from null into empty ones,
-  # which would redeploy on every apply.
+  # the module, all redeploy. Only values that read back as they were written: whole
+  # objects are not hashed, because a refresh turns their unset maps and lists
+  # (request_parameters, cache_key_parameters...) from null into empty ones, and an unset
+  # authorizer_id from null into "" (hence the coalesce), which would redeploy every time.
   triggers = {
     redeployment = sha1(jsonencode({
       resources = {
@@ -142,7 +143,7 @@ resource "aws_api_gateway_deployment" "this" {
       }
       methods = {
         for key, m in aws_api_gateway_method.this :
-        key => [m.id, m.resource_id, m.http_method, m.authorization, m.authorizer_id, m.api_key_required]
+        key => [m.id, m.resource_id, m.http_method, m.authorization, coalesce(m.authorizer_id, "none"), m.api_key_required]
       }
       integrations = {
         for key, i in aws_api_gateway_integration.this :
