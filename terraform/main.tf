@@ -228,6 +228,8 @@ module "api" {
   stage_name                  = var.api_stage_name
   throttling_rate_limit       = var.api_throttling_rate_limit
   throttling_burst_limit      = var.api_throttling_burst_limit
+  waf_enabled                 = var.api_waf_enabled
+  waf_rate_limit              = var.api_waf_rate_limit
   log_retention_days          = var.log_retention_days
   manage_account_logging_role = var.manage_api_gateway_account
   alarm_topic_arn             = var.alarm_topic_arn

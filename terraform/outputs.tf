@@ -13,6 +13,11 @@ output "api_stage_name" {
   value       = module.api.stage_name
 }
 
+output "api_web_acl_arn" {
+  description = "ARN of the WAF web ACL rate-limiting the API stage per client IP; null when api_waf_enabled is false."
+  value       = module.api.web_acl_arn
+}
+
 output "user_pool_id" {
   description = "ID of the Cognito user pool."
   value       = module.user_pool.id

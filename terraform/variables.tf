@@ -191,6 +191,23 @@ variable "api_throttling_burst_limit" {
   }
 }
 
+variable "api_waf_enabled" {
+  description = "Put a regional WAF web ACL in front of the API stage with a per-IP rate-based rule (api_waf_rate_limit), so one address flooding even the unauthenticated routes (GET /health, CORS preflights) cannot use up the stage's throttle for everyone. Costs a web ACL, one rule and a per-request fee."
+  type        = bool
+  default     = true
+}
+
+variable "api_waf_rate_limit" {
+  description = "Requests one client IP may send to the API in any 5-minute window; beyond it WAF answers 429 until the address slows down. Mind clients sharing an address (offices, hospitals, carrier NAT)."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.api_waf_rate_limit >= 10 && var.api_waf_rate_limit <= 2000000000 && floor(var.api_waf_rate_limit) == var.api_waf_rate_limit
+    error_message = "api_waf_rate_limit must be a whole number of requests between 10 and 2000000000 (WAF's bounds for a rate-based rule)."
+  }
+}
+
 variable "manage_api_gateway_account" {
   description = "Create API Gateway's CloudWatch logging role and set it in the region's account settings. There is one such setting per account and region: set false in every other stack sharing them."
   type        = bool

@@ -45,6 +45,18 @@ mock_provider "aws" {
       execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
     }
   }
+
+  mock_resource "aws_api_gateway_stage" {
+    defaults = {
+      arn = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/v1"
+    }
+  }
+
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = {
+      arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/redeploy-v1/0a1b2c3d"
+    }
+  }
 }
 
 variables {

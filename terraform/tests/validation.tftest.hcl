@@ -234,6 +234,26 @@ run "api_stage_name_pattern_is_enforced" {
   expect_failures = [var.api_stage_name]
 }
 
+run "waf_rate_limit_has_wafs_lower_bound" {
+  command = plan
+
+  variables {
+    api_waf_rate_limit = 5
+  }
+
+  expect_failures = [var.api_waf_rate_limit]
+}
+
+run "waf_rate_limit_is_a_whole_number" {
+  command = plan
+
+  variables {
+    api_waf_rate_limit = 150.5
+  }
+
+  expect_failures = [var.api_waf_rate_limit]
+}
+
 # Module guards: the function module refuses wildcard grants whoever calls it.
 run "function_policy_rejects_wildcard_actions" {
   command = plan

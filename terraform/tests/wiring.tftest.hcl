@@ -62,6 +62,18 @@ mock_provider "aws" {
       execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
     }
   }
+
+  mock_resource "aws_api_gateway_stage" {
+    defaults = {
+      arn = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/v1"
+    }
+  }
+
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = {
+      arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/healthtech-dev-users-v1/0a1b2c3d"
+    }
+  }
 }
 
 # Distinct, well-formed function ARNs so a trigger wired to the wrong function is caught.
@@ -408,5 +420,58 @@ run "one_browser_origin_is_named_in_the_gateways_own_answers" {
       }
     })
     error_message = "With one allowed origin, API Gateway's own answers name it, never echo."
+  }
+}
+
+run "the_api_stage_is_behind_a_per_ip_rate_limit" {
+  command = apply
+
+  assert {
+    condition     = output.api_web_acl_arn != null && output.api_web_acl_arn == module.api.web_acl_arn
+    error_message = "A WAF web ACL is on by default and its ARN is an output."
+  }
+
+  assert {
+    condition = module.api.web_acl_association == {
+      web_acl_arn  = module.api.web_acl_arn
+      resource_arn = module.api.stage_arn
+    }
+    error_message = "The web ACL must be associated with this API's stage."
+  }
+
+  assert {
+    condition = module.api.web_acl_rate_limit == {
+      limit                 = 2000
+      evaluation_window_sec = 300
+      aggregate_key_type    = "IP"
+      response_code         = 429
+    }
+    error_message = "The rule limits each client IP to api_waf_rate_limit (default 2000) requests per 5 minutes and answers 429 as API Gateway's throttle does."
+  }
+}
+
+run "the_waf_limit_is_the_ops_variable" {
+  command = apply
+
+  variables {
+    api_waf_rate_limit = 300
+  }
+
+  assert {
+    condition     = module.api.web_acl_rate_limit.limit == 300
+    error_message = "api_waf_rate_limit must reach the rate-based rule."
+  }
+}
+
+run "the_waf_can_be_turned_off" {
+  command = apply
+
+  variables {
+    api_waf_enabled = false
+  }
+
+  assert {
+    condition     = output.api_web_acl_arn == null && module.api.web_acl_association == null && module.api.web_acl_rate_limit == null
+    error_message = "api_waf_enabled = false must leave no web ACL and no association."
   }
 }

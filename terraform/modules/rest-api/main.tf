@@ -238,7 +238,7 @@ resource "aws_api_gateway_account" "this" {
 resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV_AWS_120:Responses are per-user profile data and must not be cached.
   #checkov:skip=CKV2_AWS_51:The backend is a Lambda proxy integration, not an HTTP endpoint that could verify a client certificate.
-  #checkov:skip=CKV2_AWS_29:A regional WAF web ACL is an account-level, paid choice left to ops (attach it to the stage ARN); stage throttling bounds abuse.
+  #checkov:skip=CKV2_AWS_77:Asks for the Log4j managed rule group on the stage's web ACL; nothing behind this API runs on a JVM (Rust functions, managed AWS services).
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
   stage_name           = var.stage_name
@@ -304,4 +304,116 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
   ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
   tags                = var.tags
+}
+
+# WAF in front of the stage: the stage's throttle is one bucket for every caller, so
+# anonymous traffic (GET /health, CORS preflights) alone could use it up. A per-IP
+# rate-based rule refuses a flooding address before API Gateway, the authorizer or the
+# function see its requests. One cheap rule, no managed rule groups or body inspection.
+resource "aws_wafv2_web_acl" "this" {
+  #checkov:skip=CKV_AWS_192:That check asks for the Log4j (AWSManagedRulesKnownBadInputsRuleSet) rule group; nothing behind this API runs on a JVM (Rust functions, managed AWS services), and the ACL is kept to one cheap rule.
+  count = var.waf_enabled ? 1 : 0
+
+  name        = "${var.name}-${var.stage_name}"
+  description = "Per-IP rate limit in front of REST API ${var.name}, stage ${var.stage_name}"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  # What API Gateway's own throttling answers, so apps handle both refusals alike.
+  custom_response_body {
+    key          = "too-many-requests"
+    content      = jsonencode({ message = "Too Many Requests" })
+    content_type = "APPLICATION_JSON"
+  }
+
+  rule {
+    name     = "per-ip-rate-limit"
+    priority = 0
+
+    action {
+      block {
+        custom_response {
+          response_code            = 429
+          custom_response_body_key = "too-many-requests"
+        }
+      }
+    }
+
+    statement {
+      rate_based_statement {
+        limit                 = var.waf_rate_limit
+        evaluation_window_sec = 300
+        aggregate_key_type    = "IP"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-per-ip-rate-limit"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-web-acl"
+    sampled_requests_enabled   = true
+  }
+
+  tags = var.tags
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  count = var.waf_enabled ? 1 : 0
+
+  resource_arn = aws_api_gateway_stage.this.arn
+  web_acl_arn  = aws_wafv2_web_acl.this[0].arn
+}
+
+# WAF requires its log group's name to start with aws-waf-logs-.
+resource "aws_cloudwatch_log_group" "waf" {
+  #checkov:skip=CKV_AWS_158:WAF logs hold request metadata only, with the Authorization header and query string redacted; CloudWatch Logs encrypts them at rest with its service key.
+  #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
+  count = var.waf_enabled ? 1 : 0
+
+  name              = "aws-waf-logs-${var.name}-${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+# Only refused requests are logged (the access log already has every request), without
+# the ID token (Authorization) or the query string (listing cursors).
+resource "aws_wafv2_web_acl_logging_configuration" "this" {
+  count = var.waf_enabled ? 1 : 0
+
+  resource_arn            = aws_wafv2_web_acl.this[0].arn
+  log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+
+  redacted_fields {
+    query_string {}
+  }
+
+  logging_filter {
+    default_behavior = "DROP"
+
+    filter {
+      behavior    = "KEEP"
+      requirement = "MEETS_ANY"
+
+      condition {
+        action_condition {
+          action = "BLOCK"
+        }
+      }
+    }
+  }
 }

@@ -64,3 +64,35 @@ output "gateway_response_headers" {
   description = "Headers API Gateway's own error answers carry, by response type (CORS)."
   value       = { for type, r in aws_api_gateway_gateway_response.cors : type => r.response_parameters }
 }
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL associated with the stage; null when waf_enabled is false."
+  value       = one(aws_wafv2_web_acl.this[*].arn)
+}
+
+output "web_acl_rate_limit" {
+  description = "Per-IP limit of the web ACL's rate-based rule (requests per 5 minutes) and the answer it gives; null when waf_enabled is false."
+  value = one([
+    for acl in aws_wafv2_web_acl.this : {
+      limit                 = one(acl.rule[*].statement[0].rate_based_statement[0].limit)
+      evaluation_window_sec = one(acl.rule[*].statement[0].rate_based_statement[0].evaluation_window_sec)
+      aggregate_key_type    = one(acl.rule[*].statement[0].rate_based_statement[0].aggregate_key_type)
+      response_code         = one(acl.rule[*].action[0].block[0].custom_response[0].response_code)
+    }
+  ])
+}
+
+output "web_acl_association" {
+  description = "Web ACL and resource of the WAF association (the stage's ARN); null when waf_enabled is false."
+  value = one([
+    for a in aws_wafv2_web_acl_association.this : {
+      web_acl_arn  = a.web_acl_arn
+      resource_arn = a.resource_arn
+    }
+  ])
+}
+
+output "stage_arn" {
+  description = "ARN of the stage (what a WAF web ACL is associated with)."
+  value       = aws_api_gateway_stage.this.arn
+}

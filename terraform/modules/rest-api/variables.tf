@@ -84,6 +84,23 @@ variable "throttling_burst_limit" {
   }
 }
 
+variable "waf_enabled" {
+  description = "Put a regional WAF web ACL with a per-IP rate-based rule in front of the stage (refused requests get 429 {\"message\":\"Too Many Requests\"} and are logged, redacted, to aws-waf-logs-<name>-<stage>)."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may send in any 5-minute window before the web ACL refuses it (only with waf_enabled)."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number of requests between 10 and 2000000000 (WAF's bounds for a rate-based rule)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days CloudWatch Logs keeps access and execution logs."
   type        = number
