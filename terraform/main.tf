@@ -144,6 +144,8 @@ module "user_pool" {
   callback_urls            = var.callback_urls
   logout_urls              = var.logout_urls
   allow_user_password_auth = var.allow_user_password_auth
+  ses_email                = var.ses_email
+  managed_login_version    = var.hosted_ui_managed_login_version
 
   lambda_triggers = {
     pre_sign_up = {

@@ -254,6 +254,81 @@ run "waf_rate_limit_is_a_whole_number" {
   expect_failures = [var.api_waf_rate_limit]
 }
 
+run "ses_email_with_an_address_identity_and_a_display_name_plans" {
+  command = plan
+
+  variables {
+    ses_email = {
+      source_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/no-reply@example.org"
+      from_address = "HealthTech <No-Reply@example.org>"
+    }
+    hosted_ui_managed_login_version = 2
+  }
+}
+
+run "ses_email_needs_an_ses_identity_arn" {
+  command = plan
+
+  variables {
+    ses_email = {
+      source_arn   = "arn:aws:sns:eu-west-1:123456789012:no-reply"
+      from_address = "no-reply@example.org"
+    }
+  }
+
+  expect_failures = [var.ses_email]
+}
+
+run "ses_email_sender_must_be_the_address_identity" {
+  command = plan
+
+  variables {
+    ses_email = {
+      source_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/no-reply@example.org"
+      from_address = "HealthTech <help@example.org>"
+    }
+  }
+
+  expect_failures = [var.ses_email]
+}
+
+run "ses_email_sender_must_be_in_the_domain_identity" {
+  command = plan
+
+  variables {
+    ses_email = {
+      source_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_address = "no-reply@example.org.evil.com"
+    }
+  }
+
+  expect_failures = [var.ses_email]
+}
+
+run "ses_email_reply_to_must_be_an_address" {
+  command = plan
+
+  variables {
+    ses_email = {
+      source_arn       = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_address     = "no-reply@example.org"
+      reply_to_address = "Support <support@example.org>"
+    }
+  }
+
+  expect_failures = [var.ses_email]
+}
+
+run "managed_login_version_is_1_or_2" {
+  command = plan
+
+  variables {
+    hosted_ui_managed_login_version = 3
+  }
+
+  expect_failures = [var.hosted_ui_managed_login_version]
+}
+
 # Module guards: the function module refuses wildcard grants whoever calls it.
 run "function_policy_rejects_wildcard_actions" {
   command = plan

@@ -475,3 +475,53 @@ run "the_waf_can_be_turned_off" {
     error_message = "api_waf_enabled = false must leave no web ACL and no association."
   }
 }
+
+run "the_pool_uses_cognitos_sender_and_the_classic_hosted_ui_by_default" {
+  command = apply
+
+  assert {
+    condition = (
+      module.user_pool.email_configuration.email_sending_account == "COGNITO_DEFAULT" &&
+      module.user_pool.email_configuration.source_arn == null &&
+      module.user_pool.email_configuration.from_email_address == null &&
+      module.user_pool.email_configuration.reply_to_email_address == null &&
+      module.user_pool.email_configuration.configuration_set == null
+    )
+    error_message = "Without ses_email the pool uses Cognito's built-in sender and names no SES identity."
+  }
+
+  assert {
+    condition     = module.user_pool.managed_login_version == 1
+    error_message = "The Hosted UI domain is on the classic hosted UI (version 1) unless ops choose managed login."
+  }
+}
+
+run "ses_email_sends_through_the_named_identity" {
+  command = apply
+
+  variables {
+    ses_email = {
+      source_arn        = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_address      = "HealthTech <no-reply@example.org>"
+      reply_to_address  = "support@example.org"
+      configuration_set = "healthtech-auth"
+    }
+    hosted_ui_managed_login_version = 2
+  }
+
+  assert {
+    condition = module.user_pool.email_configuration == {
+      email_sending_account  = "DEVELOPER"
+      source_arn             = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_email_address     = "HealthTech <no-reply@example.org>"
+      reply_to_email_address = "support@example.org"
+      configuration_set      = "healthtech-auth"
+    }
+    error_message = "With ses_email the pool sends through SES (DEVELOPER) from that identity, sender, reply-to and configuration set."
+  }
+
+  assert {
+    condition     = module.user_pool.managed_login_version == 2
+    error_message = "hosted_ui_managed_login_version must reach the domain."
+  }
+}

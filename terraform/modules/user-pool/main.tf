@@ -64,6 +64,15 @@ resource "aws_cognito_user_pool" "this" {
     default_email_option = "CONFIRM_WITH_CODE"
   }
 
+  # Cognito's built-in sender allows at most 50 emails a day; production sends through SES.
+  email_configuration {
+    email_sending_account  = var.ses_email == null ? "COGNITO_DEFAULT" : "DEVELOPER"
+    source_arn             = try(var.ses_email.source_arn, null)
+    from_email_address     = try(var.ses_email.from_address, null)
+    reply_to_email_address = try(var.ses_email.reply_to_address, null)
+    configuration_set      = try(var.ses_email.configuration_set, null)
+  }
+
   dynamic "software_token_mfa_configuration" {
     for_each = var.mfa_configuration == "OFF" ? [] : [true]
     content {
@@ -139,8 +148,9 @@ resource "aws_cognito_user_group" "this" {
 }
 
 resource "aws_cognito_user_pool_domain" "this" {
-  domain       = var.domain_prefix
-  user_pool_id = aws_cognito_user_pool.this.id
+  domain                = var.domain_prefix
+  user_pool_id          = aws_cognito_user_pool.this.id
+  managed_login_version = var.managed_login_version
 }
 
 resource "aws_cognito_user_pool_client" "this" {

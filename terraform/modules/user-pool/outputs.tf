@@ -33,6 +33,22 @@ output "domain" {
   value       = aws_cognito_user_pool_domain.this.domain
 }
 
+output "managed_login_version" {
+  description = "Hosted UI version of the domain: 1 classic hosted UI, 2 managed login."
+  value       = aws_cognito_user_pool_domain.this.managed_login_version
+}
+
+output "email_configuration" {
+  description = "How the pool sends email: COGNITO_DEFAULT (built-in, at most 50 a day) or DEVELOPER (SES) with its identity, sender, reply-to and configuration set."
+  value = {
+    email_sending_account  = aws_cognito_user_pool.this.email_configuration[0].email_sending_account
+    source_arn             = aws_cognito_user_pool.this.email_configuration[0].source_arn
+    from_email_address     = aws_cognito_user_pool.this.email_configuration[0].from_email_address
+    reply_to_email_address = aws_cognito_user_pool.this.email_configuration[0].reply_to_email_address
+    configuration_set      = aws_cognito_user_pool.this.email_configuration[0].configuration_set
+  }
+}
+
 output "hosted_ui_url" {
   description = "Base URL of the Hosted UI (authorize, token, login and logout endpoints live under it)."
   value       = local.hosted_ui_url
