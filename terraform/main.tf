@@ -78,29 +78,33 @@ module "picture_bucket" {
 module "pre_signup" {
   source = "./modules/function"
 
-  function_name      = "${local.name}-pre-signup"
-  description        = "Cognito PreSignUp trigger: validates the requested user type and profile attributes"
-  artifacts_dir      = local.artifacts_dir
-  artifact           = "pre-signup"
-  timeout_seconds    = 5
-  memory_size_mb     = var.lambda_memory_mb
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  alarm_topic_arn    = var.alarm_topic_arn
+  function_name   = "${local.name}-pre-signup"
+  description     = "Cognito PreSignUp trigger: validates the requested user type and profile attributes"
+  artifacts_dir   = local.artifacts_dir
+  artifact        = "pre-signup"
+  timeout_seconds = 5
+  memory_size_mb  = var.lambda_memory_mb
+  # Kept for sign-ups whatever the API does with the rest of the account's concurrency.
+  reserved_concurrent_executions = var.pre_signup_reserved_concurrency
+  log_level                      = var.log_level
+  log_retention_days             = var.log_retention_days
+  alarm_topic_arn                = var.alarm_topic_arn
 }
 
 module "post_confirmation" {
   source = "./modules/function"
 
-  function_name      = "${local.name}-post-confirmation"
-  description        = "Cognito PostConfirmation trigger: creates the profile and the self-service group membership"
-  artifacts_dir      = local.artifacts_dir
-  artifact           = "post-confirmation"
-  timeout_seconds    = 5
-  memory_size_mb     = var.lambda_memory_mb
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  alarm_topic_arn    = var.alarm_topic_arn
+  function_name   = "${local.name}-post-confirmation"
+  description     = "Cognito PostConfirmation trigger: creates the profile and the self-service group membership"
+  artifacts_dir   = local.artifacts_dir
+  artifact        = "post-confirmation"
+  timeout_seconds = 5
+  memory_size_mb  = var.lambda_memory_mb
+  # Kept for sign-ups whatever the API does with the rest of the account's concurrency.
+  reserved_concurrent_executions = var.post_confirmation_reserved_concurrency
+  log_level                      = var.log_level
+  log_retention_days             = var.log_retention_days
+  alarm_topic_arn                = var.alarm_topic_arn
 
   environment_variables = {
     PROFILE_TABLE_NAME      = module.profile_table.name

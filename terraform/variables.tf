@@ -274,6 +274,28 @@ variable "lambda_memory_mb" {
   }
 }
 
+variable "pre_signup_reserved_concurrency" {
+  description = "Concurrent executions reserved for the PreSignUp trigger, so an API surge cannot take the account's concurrency away from sign-ups (it is also the trigger's ceiling). Reserving needs room: the account's concurrency limit minus every reservation in the Region must stay at least 100. null reserves nothing (e.g. a new account whose limit is still 10)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.pre_signup_reserved_concurrency == null || try(var.pre_signup_reserved_concurrency >= 1 && var.pre_signup_reserved_concurrency <= 1000 && floor(var.pre_signup_reserved_concurrency) == var.pre_signup_reserved_concurrency, false)
+    error_message = "pre_signup_reserved_concurrency must be null or a whole number from 1 to 1000 (0 would refuse every sign-up)."
+  }
+}
+
+variable "post_confirmation_reserved_concurrency" {
+  description = "Concurrent executions reserved for the PostConfirmation trigger (same reasoning and the same account rule as pre_signup_reserved_concurrency: unreserved concurrency must stay at least 100). null reserves nothing."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.post_confirmation_reserved_concurrency == null || try(var.post_confirmation_reserved_concurrency >= 1 && var.post_confirmation_reserved_concurrency <= 1000 && floor(var.post_confirmation_reserved_concurrency) == var.post_confirmation_reserved_concurrency, false)
+    error_message = "post_confirmation_reserved_concurrency must be null or a whole number from 1 to 1000 (0 would refuse every confirmation)."
+  }
+}
+
 variable "log_level" {
   description = "Application log level of the functions (AWS_LAMBDA_LOG_LEVEL)."
   type        = string

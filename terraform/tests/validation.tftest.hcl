@@ -329,6 +329,26 @@ run "managed_login_version_is_1_or_2" {
   expect_failures = [var.hosted_ui_managed_login_version]
 }
 
+run "a_trigger_reservation_of_zero_is_refused" {
+  command = plan
+
+  variables {
+    pre_signup_reserved_concurrency = 0
+  }
+
+  expect_failures = [var.pre_signup_reserved_concurrency]
+}
+
+run "a_trigger_reservation_is_a_whole_number" {
+  command = plan
+
+  variables {
+    post_confirmation_reserved_concurrency = 2.5
+  }
+
+  expect_failures = [var.post_confirmation_reserved_concurrency]
+}
+
 # Module guards: the function module refuses wildcard grants whoever calls it.
 run "function_policy_rejects_wildcard_actions" {
   command = plan

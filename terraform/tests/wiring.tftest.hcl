@@ -525,3 +525,39 @@ run "ses_email_sends_through_the_named_identity" {
     error_message = "hosted_ui_managed_login_version must reach the domain."
   }
 }
+
+run "the_triggers_have_reserved_concurrency_and_the_api_does_not" {
+  command = apply
+
+  assert {
+    condition = (
+      module.pre_signup.reserved_concurrent_executions == 10 &&
+      module.post_confirmation.reserved_concurrent_executions == 10
+    )
+    error_message = "Both Cognito triggers reserve 10 concurrent executions by default, so an API surge cannot starve sign-ups."
+  }
+
+  assert {
+    condition     = coalesce(module.users_api.reserved_concurrent_executions, -1) == -1
+    error_message = "users-api stays on the unreserved pool (reserving for it would shrink what the triggers' reservations protect)."
+  }
+}
+
+run "reserved_concurrency_follows_the_ops_variables" {
+  command = apply
+
+  variables {
+    pre_signup_reserved_concurrency        = 3
+    post_confirmation_reserved_concurrency = null
+  }
+
+  assert {
+    condition     = module.pre_signup.reserved_concurrent_executions == 3
+    error_message = "pre_signup_reserved_concurrency must reach the pre-signup function."
+  }
+
+  assert {
+    condition     = coalesce(module.post_confirmation.reserved_concurrent_executions, -1) == -1
+    error_message = "null must leave post-confirmation unreserved."
+  }
+}

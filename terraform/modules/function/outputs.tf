@@ -18,6 +18,11 @@ output "architecture" {
   value       = one(aws_lambda_function.this.architectures)
 }
 
+output "reserved_concurrent_executions" {
+  description = "Concurrent executions reserved for the function; -1 when it uses the account's unreserved pool."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
+}
+
 output "environment_variables" {
   description = "Environment variables the function receives."
   value       = try(aws_lambda_function.this.environment[0].variables, {})

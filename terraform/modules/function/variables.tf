@@ -47,9 +47,14 @@ variable "memory_size_mb" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency; null leaves the function on the unreserved pool (new accounts have no room to reserve)."
+  description = "Concurrent executions reserved for this function (and its ceiling); null leaves it on the account's unreserved pool. AWS refuses a reservation that leaves the account less than 100 unreserved (new accounts have no room to reserve)."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 0 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions, false)
+    error_message = "reserved_concurrent_executions must be null or a whole number (0 stops every invocation)."
+  }
 }
 
 variable "environment_variables" {
