@@ -1,6 +1,7 @@
 //! What Terraform applied, read from `terraform show -json` of the emulator work dir's state.
-//! Functions, the user pool's triggers, schema and app clients, and the REST API's
-//! resources, methods, authorizers, integrations and stage: nothing here is typed by hand.
+//! Functions with their aliases and published version, the user pool's triggers, schema and
+//! app clients, and the REST API's resources, methods, authorizers, integrations and stage:
+//! nothing here is typed by hand.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +45,14 @@ pub struct Role {
     pub policies: Vec<Value>,
 }
 
+/// A qualifier a function answers to besides `$LATEST`: the name of an `aws_lambda_alias`,
+/// or the version Terraform published (`version` of an `aws_lambda_function` with `publish`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Qualifier {
+    pub function_name: String,
+    pub qualifier: String,
+}
+
 /// One `aws_cognito_user_pool_client`.
 #[derive(Debug, Clone)]
 pub struct AppClient {
@@ -53,7 +62,8 @@ pub struct AppClient {
     pub write_attributes: BTreeSet<String>,
 }
 
-/// One `aws_cognito_user_pool` with the trigger functions its `lambda_config` names.
+/// One `aws_cognito_user_pool` with the trigger functions its `lambda_config` names (ARNs
+/// as Terraform wired them, qualified or not: resolve them with [`Applied::function`]).
 #[derive(Debug, Clone)]
 pub struct UserPool {
     pub id: String,
@@ -73,7 +83,8 @@ pub struct Route {
     pub method: String,
     /// User pool ARNs of the method's COGNITO_USER_POOLS authorizer; None when unauthorized.
     pub authorizer_pool_arns: Option<Vec<String>>,
-    /// Function the AWS_PROXY integration invokes; None when the method has no integration.
+    /// Function ARN the AWS_PROXY integration invokes, qualified or not as Terraform wired it
+    /// (resolve it with [`Applied::function`]); None when the method has no integration.
     pub function_arn: Option<String>,
 }
 
@@ -106,6 +117,8 @@ pub struct Applied {
     pub region: String,
     pub account_id: String,
     pub functions: Vec<FunctionSpec>,
+    /// Every alias and published version of the functions above.
+    pub qualifiers: Vec<Qualifier>,
     pub user_pools: Vec<UserPool>,
     pub app_clients: Vec<AppClient>,
     pub rest_api: Option<RestApi>,
@@ -129,6 +142,21 @@ impl Applied {
         let functions = of_type("aws_lambda_function")
             .map(parse_function)
             .collect::<Result<_, _>>()?;
+        let qualifiers = of_type("aws_lambda_alias")
+            .filter_map(|r| {
+                Some(Qualifier {
+                    function_name: str_attr(r.values, "function_name")?.to_string(),
+                    qualifier: str_attr(r.values, "name")?.to_string(),
+                })
+            })
+            .chain(of_type("aws_lambda_function").filter_map(|r| {
+                let version = str_attr(r.values, "version").filter(|v| *v != LATEST)?;
+                Some(Qualifier {
+                    function_name: str_attr(r.values, "function_name")?.to_string(),
+                    qualifier: version.to_string(),
+                })
+            }))
+            .collect();
         let user_pools = of_type("aws_cognito_user_pool")
             .map(parse_user_pool)
             .collect::<Result<_, _>>()?;
@@ -170,6 +198,7 @@ impl Applied {
             region: region.to_string(),
             account_id: account_id.to_string(),
             functions,
+            qualifiers,
             user_pools,
             app_clients,
             rest_api,
@@ -183,12 +212,48 @@ impl Applied {
         self.roles.iter().find(|r| r.arn == arn)
     }
 
+    /// The function a name or ARN refers to, unqualified or qualified as Lambda accepts them
+    /// (`name`, `name:live`, `arn:…:function:name`, `arn:…:function:name:7`, `…:$LATEST`).
+    /// None when the function, or its alias or version, is not in what Terraform applied:
+    /// Lambda, Cognito and API Gateway would find nothing to invoke either.
+    pub fn function(&self, reference: &str) -> Option<&FunctionSpec> {
+        let (unqualified, qualifier) = split_qualifier(reference);
+        let function = self
+            .functions
+            .iter()
+            .find(|f| f.name == unqualified || f.arn == unqualified)?;
+        match qualifier {
+            None | Some(LATEST) => Some(function),
+            Some(qualifier) => self
+                .qualifiers
+                .iter()
+                .any(|q| q.function_name == function.name && q.qualifier == qualifier)
+                .then_some(function),
+        }
+    }
+
     pub fn pool(&self, id: &str) -> Option<&UserPool> {
         self.user_pools.iter().find(|p| p.id == id)
     }
 
     pub fn client(&self, id: &str) -> Option<&AppClient> {
         self.app_clients.iter().find(|c| c.id == id)
+    }
+}
+
+/// The qualifier of the unpublished code, which every function has.
+const LATEST: &str = "$LATEST";
+
+/// `name[:qualifier]` or `arn:<partition>:lambda:<region>:<account>:function:name[:qualifier]`
+/// split into the unqualified reference and the qualifier.
+pub fn split_qualifier(reference: &str) -> (&str, Option<&str>) {
+    let fields_before_qualifier = if reference.starts_with("arn:") { 7 } else { 1 };
+    match reference
+        .match_indices(':')
+        .nth(fields_before_qualifier - 1)
+    {
+        Some((at, _)) => (&reference[..at], Some(&reference[at + 1..])),
+        None => (reference, None),
     }
 }
 
@@ -480,11 +545,11 @@ mod tests {
     fn the_pool_names_its_triggers_immutable_attributes_and_client() {
         let applied = applied();
         let pool = &applied.user_pools[0];
+        // Terraform wires the triggers to the functions' `live` aliases.
         let trigger_names = |arn: &Option<String>| {
+            assert!(arn.as_deref().unwrap().ends_with(":live"), "{arn:?}");
             applied
-                .functions
-                .iter()
-                .find(|f| Some(&f.arn) == arn.as_ref())
+                .function(arn.as_deref().unwrap())
                 .map(|f| f.name.clone())
                 .unwrap()
         };
@@ -520,9 +585,15 @@ mod tests {
             .unwrap();
         assert_eq!(route("GET", "/health").authorizer_pool_arns, None);
         assert_eq!(
-            route("GET", "/health").function_arn.as_deref(),
-            Some(users_api.arn.as_str())
+            route("GET", "/health").function_arn,
+            Some(format!("{}:live", users_api.arn))
         );
+        assert!(api.routes.iter().all(|r| {
+            r.function_arn
+                .as_deref()
+                .and_then(|arn| applied.function(arn))
+                .is_some_and(|f| f.arn == users_api.arn)
+        }));
         assert_eq!(
             route("PUT", "/users/{id}").authorizer_pool_arns,
             Some(vec![applied.user_pools[0].arn.clone()])
@@ -537,5 +608,94 @@ mod tests {
             function_arn_of_invoke_uri(uri).as_deref(),
             Some("arn:aws:lambda:eu-west-1:1:function:api")
         );
+        let alias = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:1:function:api:live/invocations";
+        assert_eq!(
+            function_arn_of_invoke_uri(alias).as_deref(),
+            Some("arn:aws:lambda:eu-west-1:1:function:api:live")
+        );
+    }
+
+    #[test]
+    fn aliases_and_published_versions_are_read_per_function() {
+        let applied = applied();
+        let of = |name: &str| -> Vec<&str> {
+            let mut qualifiers: Vec<&str> = applied
+                .qualifiers
+                .iter()
+                .filter(|q| q.function_name == name)
+                .map(|q| q.qualifier.as_str())
+                .collect();
+            qualifiers.sort_unstable();
+            qualifiers
+        };
+        assert_eq!(of("healthtech-dev-users-api"), ["3", "live"]);
+        assert_eq!(of("healthtech-dev-pre-signup"), ["1", "live"]);
+        assert_eq!(of("healthtech-dev-post-confirmation"), ["2", "live"]);
+        assert_eq!(applied.qualifiers.len(), 6);
+    }
+
+    #[test]
+    fn a_reference_resolves_by_name_or_arn_with_an_applied_alias_or_version_only() {
+        let applied = applied();
+        let arn = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api";
+        let resolved = |reference: &str| applied.function(reference).map(|f| f.arn.as_str());
+
+        for reference in [
+            "healthtech-dev-users-api".to_string(),
+            arn.to_string(),
+            format!("{arn}:live"),
+            format!("{arn}:3"),
+            format!("{arn}:$LATEST"),
+            "healthtech-dev-users-api:live".to_string(),
+            "healthtech-dev-users-api:3".to_string(),
+            "healthtech-dev-users-api:$LATEST".to_string(),
+        ] {
+            assert_eq!(resolved(&reference), Some(arn), "{reference}");
+        }
+
+        for reference in [
+            // An alias or version Terraform did not apply, as Lambda would refuse it.
+            format!("{arn}:staging"),
+            format!("{arn}:2"),
+            format!("{arn}:"),
+            "healthtech-dev-users-api:Live".to_string(),
+            // Another function's version, and functions that do not exist.
+            "healthtech-dev-users-api:1".to_string(),
+            "healthtech-dev-users".to_string(),
+            "arn:aws:lambda:eu-west-1:123456789012:function:nowhere:live".to_string(),
+            "arn:aws:lambda:eu-west-1:999999999999:function:healthtech-dev-users-api".to_string(),
+            String::new(),
+        ] {
+            assert_eq!(resolved(&reference), None, "{reference}");
+        }
+    }
+
+    #[test]
+    fn a_function_never_published_answers_to_latest_only() {
+        let mut show: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/applied.json")).unwrap();
+        // The state of a function without `publish`: version $LATEST, no alias.
+        for module in show["values"]["root_module"]["child_modules"]
+            .as_array_mut()
+            .unwrap()
+        {
+            let resources = module["resources"].as_array_mut().unwrap();
+            resources.retain(|r| r["type"] != "aws_lambda_alias");
+            for r in resources
+                .iter_mut()
+                .filter(|r| r["type"] == "aws_lambda_function")
+            {
+                r["values"]["version"] = Value::from("$LATEST");
+            }
+        }
+        let applied = Applied::parse(&show).unwrap();
+        assert!(applied.qualifiers.is_empty(), "{:?}", applied.qualifiers);
+        assert!(
+            applied
+                .function("healthtech-dev-pre-signup:$LATEST")
+                .is_some()
+        );
+        assert!(applied.function("healthtech-dev-pre-signup:live").is_none());
+        assert!(applied.function("healthtech-dev-pre-signup:1").is_none());
     }
 }

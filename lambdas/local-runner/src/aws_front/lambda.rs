@@ -2,6 +2,7 @@
 //! directly, e.g. to deliver a Cognito trigger event again as Cognito's retry would.
 
 use super::Front;
+use crate::applied::split_qualifier;
 use crate::functions::Outcome;
 use crate::http::{self, Response};
 use bytes::Bytes;
@@ -16,12 +17,43 @@ pub fn invoked_function(path: &str) -> Option<String> {
     Some(name.replace("%3A", ":").replace("%3a", ":"))
 }
 
-pub async fn invoke(front: &Front, function: &str, payload: Bytes) -> Response {
-    let spec = front
-        .applied
-        .functions
-        .iter()
-        .find(|f| f.name == function || f.arn == function);
+/// The function reference Invoke resolves: the path's name or ARN, with the `Qualifier`
+/// query parameter appended when the path carries none. Err when both name a qualifier
+/// and they differ, which Lambda refuses.
+pub fn qualified_reference(function: &str, query: Option<&str>) -> Result<String, String> {
+    let parameter = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("Qualifier="))
+        .map(|q| q.replace("%24", "$"));
+    match (split_qualifier(function).1, parameter) {
+        (_, None) => Ok(function.to_string()),
+        (None, Some(qualifier)) => Ok(format!("{function}:{qualifier}")),
+        (Some(in_path), Some(qualifier)) if in_path == qualifier => Ok(function.to_string()),
+        (Some(_), Some(_)) => Err(
+            "The derived qualifier from the function name does not match the specified qualifier."
+                .to_string(),
+        ),
+    }
+}
+
+pub async fn invoke(
+    front: &Front,
+    function: &str,
+    query: Option<&str>,
+    payload: Bytes,
+) -> Response {
+    let function = match qualified_reference(function, query) {
+        Ok(function) => function,
+        Err(message) => {
+            return http::json(
+                400,
+                &json!({"__type": "InvalidParameterValueException", "message": message}),
+            );
+        }
+    };
+    // A name or ARN, qualified by an alias or version that must exist, as on Lambda.
+    let spec = front.applied.function(&function);
     let Some(pool) = spec.and_then(|f| front.functions.by_arn(&f.arn)) else {
         return http::json(
             404,

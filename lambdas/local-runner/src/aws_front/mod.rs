@@ -56,7 +56,7 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
     if parts.method == hyper::Method::POST
         && let Some(function) = lambda::invoked_function(parts.uri.path())
     {
-        return lambda::invoke(&front, &function, body).await;
+        return lambda::invoke(&front, &function, parts.uri.query(), body).await;
     }
     let operation = operation_of(&parts, COGNITO_TARGET_PREFIX).map(str::to_string);
     match operation {

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::applied::{AppClient, FunctionSpec, UserPool};
+use crate::applied::{AppClient, FunctionSpec, Qualifier, UserPool};
 use crate::functions::Sandbox;
 use crate::test_runtime::{script_zip, temp_dir};
 use adapters::aws::Timeouts;
@@ -13,15 +13,23 @@ use test_support::emulator;
 use tokio::net::TcpListener;
 
 const TRIGGER_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:pre-signup";
+/// What Terraform wires into the pool: the function's `live` alias.
+const TRIGGER_ALIAS_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:pre-signup:live";
 
 /// A PreSignUp that crashes for "crash-…" users, hangs for "slow-…", accepts the rest.
 const CASES: &str = r#"    *'"userName":"crash-'*) exit 3 ;;
 *'"userName":"slow-'*) exec sleep 30 ;;
 *) respond "$event" ;;"#;
 
-/// The front before a fresh moto pool whose PreSignUp is the script above; returns
-/// (front endpoint, pool id, app client id).
+/// The front before a fresh moto pool whose PreSignUp is the script above, through its
+/// applied `live` alias; returns (front endpoint, pool id, app client id).
 async fn front_with_script_trigger() -> (String, String, String) {
+    front_with_trigger_wired_to(TRIGGER_ALIAS_ARN).await
+}
+
+/// The same, with the pool's PreSignUp set to `trigger_arn` (the function has only the
+/// `live` alias and version 1).
+async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, String) {
     let moto_sdk = emulator::setup_sdk().await;
     let pool_id = emulator::create_user_pool(&moto_sdk, &[]).await;
     let client = cognito::Client::new(&moto_sdk)
@@ -52,10 +60,16 @@ async fn front_with_script_trigger() -> (String, String, String) {
             log_level: None,
             role_arn: None,
         }],
+        qualifiers: ["live", "1"]
+            .map(|q| Qualifier {
+                function_name: "pre-signup".into(),
+                qualifier: q.into(),
+            })
+            .into(),
         user_pools: vec![UserPool {
             id: pool_id.clone(),
             arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
-            pre_sign_up: Some(TRIGGER_ARN.into()),
+            pre_sign_up: Some(trigger_arn.into()),
             post_confirmation: None,
             immutable_attributes: Default::default(),
             username_is_email: false,
@@ -159,11 +173,35 @@ async fn a_crashed_or_hung_trigger_is_cognitos_unexpected_lambda_error_and_creat
     assert!(!exists("slow-1").await);
 }
 
-/// (status, X-Amz-Function-Error, body) of Lambda's Invoke through the front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_wired_to_an_alias_that_was_not_applied_fails_the_sign_up() {
+    let (endpoint, pool_id, client_id) =
+        front_with_trigger_wired_to(&format!("{TRIGGER_ARN}:staging")).await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&endpoint, emulator::SETUP).await);
+
+    let (code, message) = sign_up(&idp, &client_id, "fine-3").await.unwrap_err();
+    assert_eq!(code, "UnexpectedLambdaException", "{message}");
+    let created = idp
+        .admin_get_user()
+        .user_pool_id(&pool_id)
+        .username("fine-3")
+        .send()
+        .await;
+    assert!(created.is_err(), "no user without a PreSignUp answer");
+}
+
+/// (status, X-Amz-Function-Error, body) of Lambda's Invoke through the front; `function`
+/// is the path's name or ARN, optionally followed by `?Qualifier=...`.
 async fn invoke(endpoint: &str, function: &str, payload: &str) -> (u16, Option<String>, String) {
     use http_body_util::BodyExt;
+    let (function, query) = function.split_once('?').unwrap_or((function, ""));
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
     let request = hyper::Request::post(format!(
-        "{endpoint}/2015-03-31/functions/{function}/invocations"
+        "{endpoint}/2015-03-31/functions/{function}/invocations{query}"
     ))
     .body(http_body_util::Full::new(bytes::Bytes::from(
         payload.to_owned(),
@@ -289,6 +327,7 @@ async fn front_with_roles() -> RoleFront {
         region: emulator::REGION.to_string(),
         account_id: "123456789012".into(),
         functions: vec![function("reader"), function("lister")],
+        qualifiers: vec![],
         user_pools: vec![],
         app_clients: vec![],
         rest_api: None,
@@ -518,6 +557,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         region: emulator::REGION.to_string(),
         account_id: "123456789012".into(),
         functions: vec![],
+        qualifiers: vec![],
         user_pools: vec![],
         app_clients: vec![],
         rest_api: None,
@@ -602,4 +642,36 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         .collect();
     assert_eq!(codes, ["None", "TransactionConflict"]);
     first.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_invoke_takes_an_applied_alias_or_version_in_the_name_arn_or_qualifier() {
+    let (endpoint, _, _) = front_with_script_trigger().await;
+    let event = r#"{"userName":"fine-4"}"#;
+    let ran = (200, None, event.to_string());
+
+    for function in [
+        "pre-signup:live".to_string(),
+        "pre-signup:1".to_string(),
+        TRIGGER_ALIAS_ARN.replace(':', "%3A"),
+        "pre-signup?Qualifier=live".to_string(),
+        "pre-signup?Qualifier=%24LATEST".to_string(),
+        "pre-signup:live?Qualifier=live".to_string(),
+    ] {
+        assert_eq!(invoke(&endpoint, &function, event).await, ran, "{function}");
+    }
+
+    for function in [
+        "pre-signup:staging",
+        "pre-signup:2",
+        "pre-signup?Qualifier=staging",
+    ] {
+        let (status, _, body) = invoke(&endpoint, function, event).await;
+        assert_eq!(status, 404, "{function}: {body}");
+        assert!(body.contains("ResourceNotFoundException"), "{body}");
+    }
+
+    let (status, _, body) = invoke(&endpoint, "pre-signup:live?Qualifier=1", event).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("InvalidParameterValueException"), "{body}");
 }

@@ -50,12 +50,10 @@ impl Functions {
         Functions { pools }
     }
 
-    /// The pool of the function `arn` names (qualified ARNs included).
+    /// The pool of the function whose (unqualified) ARN is `arn`; a qualified ARN, alias
+    /// or version, goes through [`Applied::function`] first.
     pub fn by_arn(&self, arn: &str) -> Option<Arc<FunctionPool>> {
-        self.pools
-            .iter()
-            .find(|(known, _)| arn == known.as_str() || arn.starts_with(&format!("{known}:")))
-            .map(|(_, pool)| pool.clone())
+        self.pools.get(arn).cloned()
     }
 }
 

@@ -90,7 +90,8 @@ async fn serve(
     let Some(function) = route
         .function_arn
         .as_deref()
-        .and_then(|arn| gateway.functions.by_arn(arn))
+        .and_then(|arn| gateway.applied.function(arn))
+        .and_then(|function| gateway.functions.by_arn(&function.arn))
     else {
         return answer(INTERNAL_ERROR);
     };

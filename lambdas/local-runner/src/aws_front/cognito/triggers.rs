@@ -39,7 +39,9 @@ pub async fn fire(front: &Front, call: TriggerCall<'_>) -> Result<Value, Cognito
         "request": call.request,
         "response": call.response,
     });
-    let Some(pool) = front.functions.by_arn(call.function_arn) else {
+    // The pool's trigger ARN may name an alias or version: it must exist, as on Lambda.
+    let function = front.applied.function(call.function_arn);
+    let Some(pool) = function.and_then(|f| front.functions.by_arn(&f.arn)) else {
         return Err(CognitoError::unexpected_lambda(
             call.trigger,
             "ResourceNotFoundException",
