@@ -151,14 +151,17 @@ module "user_pool" {
   ses_email                = var.ses_email
   managed_login_version    = var.hosted_ui_managed_login_version
 
+  # Cognito invokes each trigger's alias: the version in service, which a rollback moves.
   lambda_triggers = {
     pre_sign_up = {
-      function_arn  = module.pre_signup.arn
+      function_arn  = module.pre_signup.alias_arn
       function_name = module.pre_signup.function_name
+      qualifier     = module.pre_signup.alias_name
     }
     post_confirmation = {
-      function_arn  = module.post_confirmation.arn
+      function_arn  = module.post_confirmation.alias_arn
       function_name = module.post_confirmation.function_name
+      qualifier     = module.post_confirmation.alias_name
     }
   }
 }
@@ -229,7 +232,8 @@ module "api" {
   description                 = "HealthTech users API (${var.environment})"
   routes                      = local.routes
   function_name               = module.users_api.function_name
-  function_invoke_arn         = module.users_api.invoke_arn
+  function_invoke_arn         = module.users_api.alias_invoke_arn
+  function_qualifier          = module.users_api.alias_name
   user_pool_arn               = module.user_pool.arn
   stage_name                  = var.api_stage_name
   throttling_rate_limit       = var.api_throttling_rate_limit

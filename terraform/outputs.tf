@@ -72,6 +72,17 @@ output "function_names" {
   }
 }
 
+output "function_versions" {
+  description = "Per function: the alias every caller invokes and the version this apply published and pointed it at (to roll back, see the README)."
+  value = {
+    for name, f in {
+      "pre-signup"        = module.pre_signup
+      "post-confirmation" = module.post_confirmation
+      "users-api"         = module.users_api
+    } : name => { alias = f.alias_name, version = f.alias_function_version }
+  }
+}
+
 output "log_groups" {
   description = "CloudWatch log groups of the functions and the API access log."
   value = {

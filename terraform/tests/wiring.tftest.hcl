@@ -98,6 +98,32 @@ override_resource {
   values = {
     arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api"
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api/invocations"
+    version    = "4"
+  }
+}
+
+# Each alias as Lambda names it: the function's ARN qualified by the alias name.
+override_resource {
+  target = module.pre_signup.aws_lambda_alias.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-pre-signup:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-pre-signup:live/invocations"
+  }
+}
+
+override_resource {
+  target = module.post_confirmation.aws_lambda_alias.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-post-confirmation:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-post-confirmation:live/invocations"
+  }
+}
+
+override_resource {
+  target = module.users_api.aws_lambda_alias.this
+  values = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:healthtech-dev-users-api:live/invocations"
   }
 }
 
@@ -109,13 +135,13 @@ run "triggers_point_at_their_functions" {
   command = apply
 
   assert {
-    condition     = module.user_pool.lambda_triggers.pre_sign_up == module.pre_signup.arn
-    error_message = "PreSignUp must invoke the pre-signup function."
+    condition     = module.user_pool.lambda_triggers.pre_sign_up == module.pre_signup.alias_arn && module.pre_signup.alias_arn == "${module.pre_signup.arn}:live"
+    error_message = "PreSignUp must invoke the pre-signup function's live alias."
   }
 
   assert {
-    condition     = module.user_pool.lambda_triggers.post_confirmation == module.post_confirmation.arn
-    error_message = "PostConfirmation must invoke the post-confirmation function."
+    condition     = module.user_pool.lambda_triggers.post_confirmation == module.post_confirmation.alias_arn && module.post_confirmation.alias_arn == "${module.post_confirmation.arn}:live"
+    error_message = "PostConfirmation must invoke the post-confirmation function's live alias."
   }
 
   assert {
@@ -129,6 +155,14 @@ run "triggers_point_at_their_functions" {
       module.user_pool.trigger_permissions.post_confirmation.function_name == module.post_confirmation.function_name
     )
     error_message = "Each trigger's invoke permission must be on the function the trigger calls."
+  }
+
+  assert {
+    condition = (
+      module.user_pool.trigger_permissions.pre_sign_up.qualifier == "live" &&
+      module.user_pool.trigger_permissions.post_confirmation.qualifier == "live"
+    )
+    error_message = "Each trigger's invoke permission must be on the alias Cognito invokes (a permission on the function alone does not cover an alias)."
   }
 
   assert {
@@ -166,9 +200,19 @@ run "every_route_but_health_and_preflight_is_authorized" {
 
   assert {
     condition = alltrue([
-      for m in values(module.api.methods) : m.integration_type == "AWS_PROXY" && m.integration_uri == module.users_api.invoke_arn
+      for m in values(module.api.methods) : m.integration_type == "AWS_PROXY" && m.integration_uri == module.users_api.alias_invoke_arn
     ])
-    error_message = "Every route must proxy to the users-api function."
+    error_message = "Every route must proxy to the users-api function's live alias."
+  }
+
+  assert {
+    condition     = endswith(module.users_api.alias_invoke_arn, ":function:healthtech-dev-users-api:live/invocations")
+    error_message = "The integrations' invoke ARN names the live alias."
+  }
+
+  assert {
+    condition     = module.api.invoke_permission_qualifier == "live"
+    error_message = "API Gateway's invoke permission must be on the alias the integrations invoke."
   }
 
   assert {
@@ -559,5 +603,22 @@ run "reserved_concurrency_follows_the_ops_variables" {
   assert {
     condition     = coalesce(module.post_confirmation.reserved_concurrent_executions, -1) == -1
     error_message = "null must leave post-confirmation unreserved."
+  }
+}
+
+run "each_function_publishes_a_version_and_its_alias_points_at_it" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] :
+      f.publishes_versions && f.alias_name == "live" && f.alias_function_version == f.version
+    ])
+    error_message = "Every function publishes a version on each change and its live alias points at the version just published."
+  }
+
+  assert {
+    condition     = module.users_api.alias_function_version == "4" && output.function_versions["users-api"] == { alias = "live", version = "4" }
+    error_message = "The alias follows the function's published version, and function_versions reports it."
   }
 }

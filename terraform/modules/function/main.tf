@@ -1,5 +1,5 @@
 # One Rust Lambda function built by `just package`: its role, least-privilege inline policy,
-# log group, and error/throttle alarms. The zip, its hash and the architecture come from
+# log group, error/throttle alarms, and an alias on the version each apply publishes. The zip, its hash and the architecture come from
 # the deployment manifest, so Terraform never rebuilds or re-hashes anything.
 
 locals {
@@ -86,6 +86,9 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size_mb
   timeout                        = var.timeout_seconds
   reserved_concurrent_executions = var.reserved_concurrent_executions
+  # Every change of code or configuration publishes a new, immutable version; callers
+  # invoke the alias below, so going back to an earlier version is one alias update.
+  publish = true
 
   dynamic "environment" {
     for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
@@ -111,6 +114,15 @@ resource "aws_lambda_function" "this" {
 
   # The role must be able to write logs and traces before the first invocation.
   depends_on = [aws_iam_role_policy.this]
+}
+
+# What every caller invokes (API Gateway, Cognito triggers). Terraform points it at the
+# version it just published; `aws lambda update-alias` points it back (see the README).
+resource "aws_lambda_alias" "this" {
+  name             = var.alias_name
+  description      = "The version in service; Terraform moves it to each version it publishes"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {

@@ -4,13 +4,43 @@ output "function_name" {
 }
 
 output "arn" {
-  description = "ARN of the Lambda function (used for Cognito triggers)."
+  description = "Unqualified ARN of the Lambda function (callers invoke alias_arn)."
   value       = aws_lambda_function.this.arn
 }
 
 output "invoke_arn" {
-  description = "Invoke ARN of the Lambda function (used for API Gateway integrations)."
+  description = "Invoke ARN of the unqualified function ($LATEST); callers use alias_invoke_arn."
   value       = aws_lambda_function.this.invoke_arn
+}
+
+output "publishes_versions" {
+  description = "Whether each apply that changes the function publishes a version (what the alias and a rollback need)."
+  value       = aws_lambda_function.this.publish
+}
+
+output "version" {
+  description = "Version this apply published (the alias points at it)."
+  value       = aws_lambda_function.this.version
+}
+
+output "alias_name" {
+  description = "Name of the alias every caller invokes."
+  value       = aws_lambda_alias.this.name
+}
+
+output "alias_arn" {
+  description = "ARN of the alias (function ARN qualified by the alias name): what Cognito triggers invoke."
+  value       = aws_lambda_alias.this.arn
+}
+
+output "alias_invoke_arn" {
+  description = "Invoke ARN of the alias: what API Gateway integrations invoke."
+  value       = aws_lambda_alias.this.invoke_arn
+}
+
+output "alias_function_version" {
+  description = "Version the alias points at, as applied."
+  value       = aws_lambda_alias.this.function_version
 }
 
 output "architecture" {

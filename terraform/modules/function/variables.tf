@@ -57,6 +57,17 @@ variable "reserved_concurrent_executions" {
   }
 }
 
+variable "alias_name" {
+  description = "Name of the alias callers invoke; Terraform points it at the version each apply publishes."
+  type        = string
+  default     = "live"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_-][A-Za-z0-9_-]{0,127}$", var.alias_name)) && !can(regex("^[0-9]+$", var.alias_name))
+    error_message = "alias_name must be 1-128 letters, digits, '-' or '_', not starting with a digit (a number would be a version)."
+  }
+}
+
 variable "environment_variables" {
   description = "Environment variables passed to the function (names and settings only, never secrets)."
   type        = map(string)

@@ -119,6 +119,7 @@ resource "aws_lambda_permission" "this" {
   statement_id  = "AllowApiGateway-${var.stage_name}"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
+  qualifier     = var.function_qualifier
   principal     = "apigateway.amazonaws.com"
   # Any method and path of this API's stage; ARN wildcards span the path's slashes.
   source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/*/*"

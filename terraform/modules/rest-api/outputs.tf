@@ -55,6 +55,11 @@ output "invoke_permission_source_arn" {
   value       = aws_lambda_permission.this.source_arn
 }
 
+output "invoke_permission_qualifier" {
+  description = "Alias or version of the function the invoke permission for API Gateway is granted on."
+  value       = aws_lambda_permission.this.qualifier
+}
+
 output "access_log_group_name" {
   description = "CloudWatch log group receiving the stage's access logs."
   value       = aws_cloudwatch_log_group.access.name

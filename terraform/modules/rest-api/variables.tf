@@ -42,8 +42,14 @@ variable "function_name" {
 }
 
 variable "function_invoke_arn" {
-  description = "Invoke ARN of the Lambda function every route proxies to (AWS_PROXY integration)."
+  description = "Invoke ARN every route proxies to (AWS_PROXY integration): the function's alias invoke ARN, so the alias decides which version serves."
   type        = string
+}
+
+variable "function_qualifier" {
+  description = "Alias (or version) the invoke ARN names; API Gateway's invoke permission is granted on it. null for an unqualified function."
+  type        = string
+  default     = null
 }
 
 variable "user_pool_arn" {

@@ -133,6 +133,7 @@ resource "aws_lambda_permission" "this" {
   statement_id   = "AllowCognito-${replace(each.key, "_", "-")}"
   action         = "lambda:InvokeFunction"
   function_name  = each.value.function_name
+  qualifier      = each.value.qualifier
   principal      = "cognito-idp.amazonaws.com"
   source_arn     = aws_cognito_user_pool.this.arn
   source_account = data.aws_caller_identity.current.account_id

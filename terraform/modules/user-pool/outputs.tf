@@ -77,6 +77,7 @@ output "trigger_permissions" {
   value = {
     for k, p in aws_lambda_permission.this : k => {
       function_name  = p.function_name
+      qualifier      = p.qualifier
       principal      = p.principal
       source_arn     = p.source_arn
       source_account = p.source_account

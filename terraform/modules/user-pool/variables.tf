@@ -43,10 +43,11 @@ variable "groups" {
 }
 
 variable "lambda_triggers" {
-  description = "Lambda triggers keyed by lambda_config argument (pre_sign_up, post_confirmation); each gets an invoke permission scoped to this pool."
+  description = "Lambda triggers keyed by lambda_config argument (pre_sign_up, post_confirmation): the ARN Cognito invokes (qualified by an alias to invoke it), the function's name and that qualifier (null for none); each gets an invoke permission on that qualifier, scoped to this pool."
   type = map(object({
     function_arn  = string
     function_name = string
+    qualifier     = optional(string)
   }))
   default = {}
 
