@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Prints one sorted line "<address> <id>" per REST API resource, method, integration and
-authorizer in `terraform show -json` of a state (read from stdin; an empty state prints
-nothing).
+"""Prints one sorted line "<address> <id>" per REST API resource, method, integration,
+authorizer and gateway response in `terraform show -json` of a state (read from stdin;
+an empty state prints nothing).
 
 `just deploy` compares the lines before and after its apply: a line that disappeared is
-an API object the apply destroyed, after the stage's new deployment was taken (see
-README, "Removing a route"), so the deployment is replaced once more.
+an API object the apply destroyed after the stage's new deployment was taken (see the
+README, "Changing or removing a route"), so the deployment is replaced once more.
 """
 
 import json
@@ -16,6 +16,7 @@ API_TYPES = {
     "aws_api_gateway_method",
     "aws_api_gateway_integration",
     "aws_api_gateway_authorizer",
+    "aws_api_gateway_gateway_response",
 }
 
 

@@ -234,3 +234,53 @@ run "a_changed_authorizer_setting_replaces_the_deployment" {
     error_message = "A changed authorizer attribute must replace the deployment, whatever input it came from."
   }
 }
+
+# Gateway responses (here the CORS headers on API Gateway's own 4xx/5xx answers) are part
+# of the snapshot too: adding them must redeploy, or the stage keeps answering without them.
+run "changed_gateway_responses_replace_the_deployment" {
+  command = apply
+
+  module {
+    source = "./modules/rest-api"
+  }
+
+  variables {
+    name = "redeploy-renamed"
+    routes = {
+      "GET /health"     = { authorized = true }
+      "GET /users/{id}" = { authorized = true }
+    }
+    function_invoke_arn  = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn:live/invocations"
+    user_pool_arn        = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_other"
+    cors_allowed_origins = ["https://app.example.com"]
+  }
+
+  assert {
+    condition     = output.deployment_trigger != run.a_changed_authorizer_setting_replaces_the_deployment.deployment_trigger
+    error_message = "Adding the CORS gateway responses must replace the deployment."
+  }
+}
+
+run "a_changed_gateway_response_header_replaces_the_deployment" {
+  command = apply
+
+  module {
+    source = "./modules/rest-api"
+  }
+
+  variables {
+    name = "redeploy-renamed"
+    routes = {
+      "GET /health"     = { authorized = true }
+      "GET /users/{id}" = { authorized = true }
+    }
+    function_invoke_arn  = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn:live/invocations"
+    user_pool_arn        = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_other"
+    cors_allowed_origins = ["https://app.example.com", "https://admin.example.com"]
+  }
+
+  assert {
+    condition     = output.deployment_trigger != run.changed_gateway_responses_replace_the_deployment.deployment_trigger
+    error_message = "A changed Access-Control-Allow-Origin on the gateway responses must replace the deployment."
+  }
+}

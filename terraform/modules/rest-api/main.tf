@@ -129,13 +129,14 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
   # A deployment is a snapshot of the API taken when it is created: redeploy on any change
-  # to what the stage serves. The hash is over the applied resources, methods, integrations
-  # and authorizer (their ids and the settings this module gives them), not only over this
-  # module's inputs, so a route removed, added or re-pointed, or a setting changed inside
-  # the module, all redeploy. Only values that read back as they were written: whole
-  # objects are not hashed, because a refresh turns their unset maps and lists
-  # (request_parameters, cache_key_parameters...) from null into empty ones, and an unset
-  # authorizer_id from null into "" (hence the coalesce), which would redeploy every time.
+  # to what the stage serves. The hash is over the applied resources, methods, integrations,
+  # authorizer and gateway responses (their ids and the settings this module gives them),
+  # not only over this module's inputs, so a route removed, added or re-pointed, or a
+  # setting changed inside the module, all redeploy. Only values that read back as they
+  # were written: whole objects are not hashed, because a refresh turns their unset maps
+  # and lists (request_parameters, cache_key_parameters...) from null into empty ones, and
+  # an unset authorizer_id from null into "" (hence the coalesce): that would redeploy on
+  # every apply. A removed route still needs the second apply `just deploy` makes.
   triggers = {
     redeployment = sha1(jsonencode({
       resources = {
@@ -157,6 +158,10 @@ resource "aws_api_gateway_deployment" "this" {
         aws_api_gateway_authorizer.this.identity_source,
         aws_api_gateway_authorizer.this.provider_arns,
       ]
+      gateway_responses = {
+        for type, r in aws_api_gateway_gateway_response.cors :
+        type => [r.id, r.response_type, r.response_parameters]
+      }
     }))
   }
 
