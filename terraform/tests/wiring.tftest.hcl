@@ -444,6 +444,11 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
   }
 
   assert {
+    condition     = length(module.api.web_acl_rate_limit.response_headers) == 0
+    error_message = "With several origins WAF's static 429 headers cannot echo one, so it names none."
+  }
+
+  assert {
     condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES
     error_message = "The API decides a first profile by the same self-service policy as PostConfirmation."
   }
@@ -465,6 +470,14 @@ run "one_browser_origin_is_named_in_the_gateways_own_answers" {
     })
     error_message = "With one allowed origin, API Gateway's own answers name it, never echo."
   }
+
+  assert {
+    condition = jsonencode(module.api.web_acl_rate_limit.response_headers) == jsonencode({
+      "Access-Control-Allow-Origin" = "https://app.example.com"
+      "Vary"                        = "Origin"
+    })
+    error_message = "WAF's 429 names the one allowed origin too, so a browser app sees the status."
+  }
 }
 
 run "the_api_stage_is_behind_a_per_ip_rate_limit" {
@@ -484,12 +497,13 @@ run "the_api_stage_is_behind_a_per_ip_rate_limit" {
   }
 
   assert {
-    condition = module.api.web_acl_rate_limit == {
-      limit                 = 2000
-      evaluation_window_sec = 300
+    condition = jsonencode(module.api.web_acl_rate_limit) == jsonencode({
       aggregate_key_type    = "IP"
+      evaluation_window_sec = 300
+      limit                 = 2000
       response_code         = 429
-    }
+      response_headers      = {}
+    })
     error_message = "The rule limits each client IP to api_waf_rate_limit (default 2000) requests per 5 minutes and answers 429 as API Gateway's throttle does."
   }
 }

@@ -344,6 +344,17 @@ resource "aws_wafv2_web_acl" "this" {
         custom_response {
           response_code            = 429
           custom_response_body_key = "too-many-requests"
+
+          # CORS as on API Gateway's own answers (gateway_responses.tf), so a browser app
+          # sees the 429. A static header can only name one origin; with several allowed,
+          # WAF cannot echo the request's, and the browser reports a CORS failure instead.
+          dynamic "response_header" {
+            for_each = length(var.cors_allowed_origins) == 1 ? { "Access-Control-Allow-Origin" = var.cors_allowed_origins[0], "Vary" = "Origin" } : {}
+            content {
+              name  = response_header.key
+              value = response_header.value
+            }
+          }
         }
       }
     }

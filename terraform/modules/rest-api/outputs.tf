@@ -76,13 +76,16 @@ output "web_acl_arn" {
 }
 
 output "web_acl_rate_limit" {
-  description = "Per-IP limit of the web ACL's rate-based rule (requests per 5 minutes) and the answer it gives; null when waf_enabled is false."
+  description = "Per-IP limit of the web ACL's rate-based rule (requests per 5 minutes) and the answer it gives (status, headers); null when waf_enabled is false."
   value = one([
     for acl in aws_wafv2_web_acl.this : {
       limit                 = one(acl.rule[*].statement[0].rate_based_statement[0].limit)
       evaluation_window_sec = one(acl.rule[*].statement[0].rate_based_statement[0].evaluation_window_sec)
       aggregate_key_type    = one(acl.rule[*].statement[0].rate_based_statement[0].aggregate_key_type)
       response_code         = one(acl.rule[*].action[0].block[0].custom_response[0].response_code)
+      response_headers = {
+        for h in one(acl.rule[*].action[0].block[0].custom_response[0].response_header) : h.name => h.value
+      }
     }
   ])
 }
