@@ -84,6 +84,17 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
         roles: vec![],
         table_keys: Default::default(),
     };
+    let (endpoint, _) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
+    (endpoint, pool_id, client_id)
+}
+
+/// The front for `applied`, before `moto`, with functions working under `dir`; returns its
+/// endpoint and the front (whose identities hold each function's credentials).
+async fn serve_front(
+    applied: Applied,
+    moto: &str,
+    dir: std::path::PathBuf,
+) -> (String, Arc<Front>) {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let sandbox = Sandbox {
@@ -96,16 +107,17 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
     let identities = Arc::new(crate::iam::Identities::mint(&applied));
     let functions = Arc::new(Functions::new(&applied, &sandbox, &identities));
     let front = Arc::new(Front {
+        transactions: InFlight::new(applied.table_keys.clone()),
         applied: Arc::new(applied),
         functions,
         identities,
-        moto: Moto::new(&emulator::moto().endpoint(), emulator::REGION),
-        transactions: InFlight::default(),
+        moto: Moto::new(moto, emulator::REGION),
     });
+    let serving = front.clone();
     tokio::spawn(http::serve(listener, move |_, request| {
-        handle(front.clone(), request)
+        handle(serving.clone(), request)
     }));
-    (endpoint, pool_id, client_id)
+    (endpoint, front)
 }
 
 async fn sign_up(
@@ -335,30 +347,10 @@ async fn front_with_roles() -> RoleFront {
         roles: roles(&table_arn, &bucket),
         table_keys: Default::default(),
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let sandbox = Sandbox {
-        aws_endpoint_url: endpoint.clone(),
-        region: applied.region.clone(),
-        work_dir: dir.clone(),
-        logs_dir: dir,
-        concurrency: 1,
-    };
-    let identities = Arc::new(crate::iam::Identities::mint(&applied));
-    let functions = Arc::new(Functions::new(&applied, &sandbox, &identities));
-    let front = Arc::new(Front {
-        applied: Arc::new(applied),
-        functions,
-        identities: identities.clone(),
-        moto: Moto::new(&emulator::moto().endpoint(), emulator::REGION),
-        transactions: InFlight::default(),
-    });
-    tokio::spawn(http::serve(listener, move |_, request| {
-        handle(front.clone(), request)
-    }));
+    let (endpoint, front) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
     RoleFront {
         endpoint,
-        identities,
+        identities: front.identities.clone(),
         table,
         bucket,
     }
@@ -565,29 +557,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         roles: vec![],
         table_keys: Default::default(),
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let front = Arc::new(Front {
-        applied: Arc::new(applied),
-        functions: Arc::new(Functions::new(
-            &Applied::parse(&serde_json::json!({})).unwrap(),
-            &Sandbox {
-                aws_endpoint_url: endpoint.clone(),
-                region: emulator::REGION.into(),
-                work_dir: temp_dir("conflict"),
-                logs_dir: temp_dir("conflict-logs"),
-                concurrency: 1,
-            },
-            &crate::iam::Identities::default(),
-        )),
-        identities: Default::default(),
-        moto: Moto::new(&silent_url, emulator::REGION),
-        transactions: InFlight::default(),
-    });
-    let serving = front.clone();
-    tokio::spawn(http::serve(listener, move |_, request| {
-        handle(serving.clone(), request)
-    }));
+    let (endpoint, front) = serve_front(applied, &silent_url, temp_dir("conflict")).await;
     let one_attempt = Timeouts {
         connect: Duration::from_secs(1),
         attempt: Duration::from_secs(30),
