@@ -163,15 +163,34 @@ impl ProfileStore for InMemoryProfiles {
     }
 }
 
+/// Something that happens elsewhere at a chosen moment (another request's write).
+type Interleaved = Box<dyn FnOnce() + Send>;
+
 #[derive(Default)]
 pub struct InMemoryGroups {
     members: Mutex<BTreeSet<(String, String, UserType)>>,
     pub down: Mutex<bool>,
+    before_next_add: Mutex<Option<Interleaved>>,
 }
 
 impl InMemoryGroups {
     pub fn set_down(&self, down: bool) {
         *lock(&self.down) = down;
+    }
+
+    /// Runs `elsewhere` inside the next `add_to_group`, just before it adds: a concurrent
+    /// request landing between a caller's read and its group change.
+    pub fn before_next_add(&self, elsewhere: impl FnOnce() + Send + 'static) {
+        *lock(&self.before_next_add) = Some(Box::new(elsewhere));
+    }
+
+    /// Makes `username`'s groups in `user_pool_id` exactly `groups`.
+    pub fn set_groups(&self, user_pool_id: &str, username: &str, groups: &[UserType]) {
+        let mut members = lock(&self.members);
+        members.retain(|(pool, user, _)| !(pool == user_pool_id && user == username));
+        for group in groups {
+            members.insert((user_pool_id.to_owned(), username.to_owned(), *group));
+        }
     }
 
     /// The groups `username` is in, across pools.
@@ -200,6 +219,10 @@ impl GroupDirectory for InMemoryGroups {
         group: UserType,
     ) -> Result<(), PortError> {
         self.check()?;
+        let elsewhere = lock(&self.before_next_add).take();
+        if let Some(elsewhere) = elsewhere {
+            elsewhere();
+        }
         lock(&self.members).insert((user_pool_id.to_owned(), username.to_owned(), group));
         Ok(())
     }

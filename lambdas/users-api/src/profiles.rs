@@ -123,9 +123,24 @@ async fn load<S: ProfileStore, P, G: GroupDirectory>(
 }
 
 /// Grants the stored profile's group; on failure the read still answers and the next
-/// request tries again.
-async fn complete_group<S, P, G: GroupDirectory>(deps: &Deps<S, P, G>, profile: &Profile) {
-    match grant_group(&deps.groups, &deps.config.user_pool_id, profile).await {
+/// request tries again. A change stored meanwhile (an Admin's PUT) has aligned membership
+/// to itself, so the profile is read again after the grant: a grant from the older read
+/// must not outlive it (a demoted user must not keep the group).
+async fn complete_group<S: ProfileStore, P, G: GroupDirectory>(
+    deps: &Deps<S, P, G>,
+    profile: &Profile,
+) {
+    let pool = &deps.config.user_pool_id;
+    let completed = async {
+        grant_group(&deps.groups, pool, profile).await?;
+        match deps.profiles.get(&profile.user_id).await? {
+            Some(now) if now.granted_group() != profile.granted_group() => {
+                align_groups(&deps.groups, pool, &now).await
+            }
+            _ => Ok(()),
+        }
+    };
+    match completed.await {
         Ok(()) => {
             tracing::info!(sub = %profile.user_id, "group granted: a half-finished confirmation completed")
         }

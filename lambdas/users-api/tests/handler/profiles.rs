@@ -254,6 +254,39 @@ async fn a_confirmation_whose_group_step_failed_is_completed_on_the_next_read() 
 }
 
 #[tokio::test]
+async fn a_grant_from_a_read_that_a_demotion_overtook_does_not_outlive_it() {
+    let deps = deps();
+    let username = format!("{ADA}-username");
+    // An approved Doctor whose group step never completed reads their profile...
+    deps.profiles
+        .insert(profile(ADA, UserType::Doctor, ProfileStatus::Active));
+    // ...while an Admin's demotion lands between that read and the grant: the PUT writes
+    // Patient and aligns membership to it.
+    let elsewhere = deps.clone();
+    let demoted_username = username.clone();
+    deps.groups.before_next_add(move || {
+        let mut demoted = profile(ADA, UserType::Patient, ProfileStatus::Active);
+        demoted.version = 2;
+        elsewhere.profiles.insert(demoted);
+        elsewhere
+            .groups
+            .set_groups(POOL, &demoted_username, &[UserType::Patient]);
+    });
+
+    let reply = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &[])
+        .send(&deps)
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        deps.groups.groups_of(&username),
+        std::collections::BTreeSet::from([UserType::Patient]),
+        "the Doctor grant from the older read must not survive the demotion"
+    );
+}
+
+#[tokio::test]
 async fn an_operators_group_decides_a_first_profile_and_is_never_taken_away() {
     let deps = deps();
     use domain::ports::GroupDirectory;
