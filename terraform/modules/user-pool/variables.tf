@@ -58,7 +58,7 @@ variable "lambda_triggers" {
 }
 
 variable "ses_email" {
-  description = "Send the pool's emails (sign-up codes, invitations, password resets) through Amazon SES (email_sending_account DEVELOPER): source_arn is the verified SES identity (an address, or a domain) in an account and Region Cognito may use, from_address its address or one in its domain, optionally as \"Name <address>\", reply_to_address and configuration_set optional. null keeps Cognito's built-in sender (COGNITO_DEFAULT), which sends at most 50 emails a day."
+  description = "SES sender for the pool's emails (email_sending_account DEVELOPER); null keeps Cognito's built-in sender (COGNITO_DEFAULT). Validated where ops set it: the root module's ses_email."
   type = object({
     source_arn        = string
     from_address      = string
@@ -66,33 +66,6 @@ variable "ses_email" {
     configuration_set = optional(string)
   })
   default = null
-
-  validation {
-    condition     = var.ses_email == null || can(regex("^arn:aws[a-z-]*:ses:[a-z0-9-]+:[0-9]{12}:identity/[^/\\s]+$", var.ses_email.source_arn))
-    error_message = "ses_email.source_arn must be an SES identity ARN: arn:aws:ses:<region>:<account>:identity/<address or domain>."
-  }
-
-  validation {
-    # The address (inside an optional "Name <...>") must be the identity itself, or for a
-    # domain identity an address of that domain.
-    condition = var.ses_email == null || try(
-      strcontains(split(":identity/", var.ses_email.source_arn)[1], "@")
-      ? lower(regex("^(?:[^<>]*<)?([^<>@\\s]+@[^<>@\\s]+)>?$", var.ses_email.from_address)[0]) == lower(split(":identity/", var.ses_email.source_arn)[1])
-      : endswith(lower(regex("^(?:[^<>]*<)?([^<>@\\s]+@[^<>@\\s]+)>?$", var.ses_email.from_address)[0]), "@${lower(split(":identity/", var.ses_email.source_arn)[1])}"),
-      false
-    )
-    error_message = "ses_email.from_address must be \"address\" or \"Name <address>\" where the address is the SES identity itself or, for a domain identity, an address of that domain."
-  }
-
-  validation {
-    condition     = var.ses_email == null || try(var.ses_email.reply_to_address == null || can(regex("^[^<>@\\s]+@[^<>@\\s]+\\.[^<>@\\s]+$", var.ses_email.reply_to_address)), false)
-    error_message = "ses_email.reply_to_address must be a plain email address."
-  }
-
-  validation {
-    condition     = var.ses_email == null || try(var.ses_email.configuration_set == null || can(regex("^[A-Za-z0-9_-]{1,64}$", var.ses_email.configuration_set)), false)
-    error_message = "ses_email.configuration_set must be an SES configuration set name: 1-64 letters, digits, '_' or '-'."
-  }
 }
 
 variable "managed_login_version" {
