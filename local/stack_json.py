@@ -13,6 +13,7 @@ stack = {
     "user_pool_id": outputs["user_pool_id"],
     "user_pool_client_id": outputs["user_pool_client_id"],
     "table_name": outputs["table_name"],
+    "profile_shards": outputs["profile_shards"],
     "bucket_name": outputs["bucket_name"],
 }
 with open(stack_path, "w") as out:

@@ -108,6 +108,7 @@ module "post_confirmation" {
 
   environment_variables = {
     PROFILE_TABLE_NAME      = module.profile_table.name
+    PROFILE_SHARDS          = tostring(var.profile_shards)
     SELF_SERVICE_USER_TYPES = join(",", var.self_service_user_types)
   }
 
@@ -181,6 +182,7 @@ module "users_api" {
 
   environment_variables = {
     PROFILE_TABLE_NAME      = module.profile_table.name
+    PROFILE_SHARDS          = tostring(var.profile_shards)
     PICTURE_BUCKET_NAME     = module.picture_bucket.name
     USER_POOL_ID            = module.user_pool.id
     MAX_PICTURE_BYTES       = tostring(var.max_picture_bytes)
@@ -199,10 +201,16 @@ module "users_api" {
       resources = [module.profile_table.arn]
     },
     {
-      # The GSI serves admin listings; the table's METRICS partition holds the counters.
-      sid       = "QueryProfilesAndCounters"
+      # A listing page queries each shard of a cohort in the listing index.
+      sid       = "ListProfiles"
       actions   = ["dynamodb:Query"]
-      resources = [module.profile_table.arn, module.profile_table.user_type_index_arn]
+      resources = [module.profile_table.listing_index_arn]
+    },
+    {
+      # The metrics read gets every shard's counter item in one batch.
+      sid       = "ReadCounters"
+      actions   = ["dynamodb:BatchGetItem"]
+      resources = [module.profile_table.arn]
     },
     {
       # Presigned PUT and GET (GetObject also authorizes HeadObject).

@@ -58,6 +58,11 @@ output "table_name" {
   value       = module.profile_table.name
 }
 
+output "profile_shards" {
+  description = "How many shards the profile table's counters and listing index use: what the backfill (backfill-profiles --shards) must be given."
+  value       = var.profile_shards
+}
+
 output "bucket_name" {
   description = "Name of the S3 bucket holding profile pictures."
   value       = module.picture_bucket.name

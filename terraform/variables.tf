@@ -47,6 +47,17 @@ variable "self_service_user_types" {
   }
 }
 
+variable "profile_shards" {
+  description = "How many partition keys the profile counters and each cohort of the listing index are spread over (docs/capacity.md: 16 carries 2,000 sign-ups per second with room to spare). It may grow, never shrink: stored shard numbers must stay below it."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.profile_shards == floor(var.profile_shards) && var.profile_shards >= 1 && var.profile_shards <= 100
+    error_message = "profile_shards must be a whole number from 1 to 100 (the metrics read gets every shard in one BatchGetItem, at most 100 keys)."
+  }
+}
+
 variable "max_picture_bytes" {
   description = "Largest profile picture, in bytes, the API will presign an upload for."
   type        = number

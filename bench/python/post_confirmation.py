@@ -12,6 +12,7 @@ import re
 import boto3
 
 TABLE_NAME = os.environ["PROFILE_TABLE_NAME"]
+SHARDS = int(os.environ["PROFILE_SHARDS"])
 SELF_SERVICE = {t.strip() for t in os.environ["SELF_SERVICE_USER_TYPES"].split(",") if t.strip()}
 # Built once per instance, at init, as the Rust function builds its SDK clients.
 dynamodb = boto3.client("dynamodb")
@@ -43,6 +44,8 @@ def new_item(sub, username, attributes, now):
         "user_id": {"S": sub}, "username": {"S": username},
         "user_type": {"S": user_type}, "status": {"S": status},
         "created_at": {"S": timestamp(now)}, "updated_at": {"S": timestamp(now)},
+        "list_pk": {"S": f"{user_type}#{status}#{shard_of(sub):02}"},
+        "list_sk": {"S": f"{timestamp(now)}#{sub}"},
         "version": {"N": "1"},
     }
     for attribute, pattern in OPTIONAL.items():
@@ -54,6 +57,14 @@ def new_item(sub, username, attributes, now):
         else:
             log.warning("attribute %s left out of the profile", attribute)
     return item
+
+
+def shard_of(sub):
+    """The Rust adapter's shard: FNV-1a of the id, modulo PROFILE_SHARDS."""
+    h = 0xCBF29CE484222325
+    for byte in sub.encode():
+        h = ((h ^ byte) * 0x100000001B3) % 2**64
+    return h % SHARDS
 
 
 def handler(event, context):
@@ -71,9 +82,10 @@ def handler(event, context):
             {"Put": {"TableName": TABLE_NAME, "Item": item,
                      "ConditionExpression": "attribute_not_exists(PK)"}},
             {"Update": {"TableName": TABLE_NAME,
-                        "Key": {"PK": {"S": "METRICS"}, "SK": {"S": f"USER_TYPE#{item['user_type']['S']}"}},
+                        "Key": {"PK": {"S": f"METRICS#{shard_of(sub):02}"}, "SK": {"S": "COUNTS"}},
                         "UpdateExpression": "ADD #count :delta",
-                        "ExpressionAttributeNames": {"#count": "count"},
+                        "ExpressionAttributeNames": {
+                            "#count": f"{item['user_type']['S']}#{item['status']['S']}"},
                         "ExpressionAttributeValues": {":delta": {"N": "1"}}}},
         ])
     except dynamodb.exceptions.TransactionCanceledException as e:

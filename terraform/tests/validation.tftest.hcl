@@ -54,6 +54,26 @@ run "admin_is_never_self_service" {
   expect_failures = [var.self_service_user_types]
 }
 
+run "profile_shards_must_be_a_whole_number_from_1_to_100" {
+  command = plan
+
+  variables {
+    profile_shards = 101
+  }
+
+  expect_failures = [var.profile_shards]
+}
+
+run "profile_shards_may_not_be_fractional" {
+  command = plan
+
+  variables {
+    profile_shards = 2.5
+  }
+
+  expect_failures = [var.profile_shards]
+}
+
 run "self_service_user_types_must_not_be_empty" {
   command = plan
 

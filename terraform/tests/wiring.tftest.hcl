@@ -245,7 +245,7 @@ run "every_route_but_health_and_preflight_is_authorized" {
 run "policies_grant_exactly_the_called_actions_on_their_resources" {
   command = apply
 
-  # users-api: profile items on the table, Query on the table (counters) and the GSI, pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
+  # users-api: profile items on the table, Query on the listing index, BatchGetItem on the table (counters), pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
   assert {
     condition = {
       for s in jsondecode(module.users_api.policy_json).Statement : s.Sid => { actions = toset(s.Action), resources = s.Resource }
@@ -255,9 +255,13 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
         actions   = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
         resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
       }
-      QueryProfilesAndCounters = {
+      ListProfiles = {
         actions   = toset(["dynamodb:Query"])
-        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles", "arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles/index/by_user_type"]
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles/index/listing"]
+      }
+      ReadCounters = {
+        actions   = toset(["dynamodb:BatchGetItem"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
       }
       PresignPictures = {
         actions   = toset(["s3:GetObject", "s3:PutObject"])
@@ -335,14 +339,16 @@ run "functions_get_their_contracted_settings" {
   assert {
     condition = module.post_confirmation.environment_variables == tomap({
       PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
+      PROFILE_SHARDS          = "16"
       SELF_SERVICE_USER_TYPES = "Patient"
     })
-    error_message = "post-confirmation gets the table name and the self-service user types."
+    error_message = "post-confirmation gets the table name, its shard count and the self-service user types."
   }
 
   assert {
     condition = module.users_api.environment_variables == tomap({
       PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
+      PROFILE_SHARDS          = "16"
       PICTURE_BUCKET_NAME     = "healthtech-dev-pictures-123456789012-eu-west-1"
       USER_POOL_ID            = module.user_pool.id
       MAX_PICTURE_BYTES       = "5242880"
@@ -449,8 +455,8 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
   }
 
   assert {
-    condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES
-    error_message = "The API decides a first profile by the same self-service policy as PostConfirmation."
+    condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES && module.users_api.environment_variables.PROFILE_SHARDS == module.post_confirmation.environment_variables.PROFILE_SHARDS
+    error_message = "The API decides a first profile by the same self-service policy as PostConfirmation, and keys the table by the same shard count."
   }
 }
 

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use domain::signup::SelfServicePolicy;
 
+use crate::dynamo::Shards;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required but not set")]
@@ -24,6 +26,20 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             name: "SELF_SERVICE_USER_TYPES",
             problem: e.to_string(),
         })
+    }
+
+    /// How many shards the profile table's counters and listing index are spread over.
+    /// Required, not defaulted: every function must use the one number Terraform sets.
+    fn profile_shards(&self) -> Result<Shards, ConfigError> {
+        let text = self.required("PROFILE_SHARDS")?;
+        text.trim()
+            .parse()
+            .ok()
+            .and_then(Shards::new)
+            .ok_or(ConfigError::Invalid {
+                name: "PROFILE_SHARDS",
+                problem: format!("must be a whole number from 1 to {}", Shards::MAX),
+            })
     }
 
     fn required(&self, name: &'static str) -> Result<String, ConfigError> {
@@ -65,6 +81,7 @@ fn process_env(name: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct PostConfirmationConfig {
     pub table_name: String,
+    pub profile_shards: Shards,
     pub self_service: SelfServicePolicy,
 }
 
@@ -77,6 +94,7 @@ impl PostConfirmationConfig {
         let env = Env(lookup);
         Ok(Self {
             table_name: env.required("PROFILE_TABLE_NAME")?,
+            profile_shards: env.profile_shards()?,
             self_service: env.self_service()?,
         })
     }
@@ -88,6 +106,7 @@ pub const MAX_UPLOAD_URL_TTL_SECONDS: u64 = 300;
 #[derive(Debug, Clone)]
 pub struct UsersApiConfig {
     pub table_name: String,
+    pub profile_shards: Shards,
     pub bucket_name: String,
     pub user_pool_id: String,
     pub max_picture_bytes: u64,
@@ -111,6 +130,7 @@ impl UsersApiConfig {
         let env = Env(lookup);
         Ok(Self {
             table_name: env.required("PROFILE_TABLE_NAME")?,
+            profile_shards: env.profile_shards()?,
             bucket_name: env.required("PICTURE_BUCKET_NAME")?,
             user_pool_id: env.required("USER_POOL_ID")?,
             max_picture_bytes: env.number(
@@ -155,8 +175,9 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    const API_VARS: [(&str, &str); 4] = [
+    const API_VARS: [(&str, &str); 5] = [
         ("PROFILE_TABLE_NAME", "t"),
+        ("PROFILE_SHARDS", "16"),
         ("PICTURE_BUCKET_NAME", "b"),
         ("USER_POOL_ID", "eu-west-1_abc"),
         ("SELF_SERVICE_USER_TYPES", "Patient"),
@@ -173,7 +194,7 @@ mod tests {
 
     #[test]
     fn missing_and_bad_values_name_the_variable() {
-        let err = UsersApiConfig::from_lookup(lookup(&API_VARS[..2])).unwrap_err();
+        let err = UsersApiConfig::from_lookup(lookup(&API_VARS[..3])).unwrap_err();
         assert_eq!(err, ConfigError::Missing("USER_POOL_ID"));
         let mut vars = API_VARS.to_vec();
         vars.push(("UPLOAD_URL_TTL_SECONDS", "3600"));
@@ -182,9 +203,21 @@ mod tests {
     }
 
     #[test]
+    fn shard_counts_outside_one_to_a_hundred_are_refused() {
+        for bad in ["0", "101", "-1", "ten", ""] {
+            let mut vars = API_VARS.to_vec();
+            vars.retain(|(name, _)| *name != "PROFILE_SHARDS");
+            vars.push(("PROFILE_SHARDS", bad));
+            let err = UsersApiConfig::from_lookup(lookup(&vars)).unwrap_err();
+            assert!(err.to_string().contains("PROFILE_SHARDS"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
     fn self_service_list_may_not_include_admin() {
         let err = PostConfirmationConfig::from_lookup(lookup(&[
             ("PROFILE_TABLE_NAME", "t"),
+            ("PROFILE_SHARDS", "16"),
             ("SELF_SERVICE_USER_TYPES", "Patient,Admin"),
         ]))
         .unwrap_err();

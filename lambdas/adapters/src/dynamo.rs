@@ -1,6 +1,14 @@
-//! The profile table: one item per profile (`USER#<sub>` / `PROFILE`) and one
-//! counter item per user type (`METRICS` / `USER_TYPE#<type>`), kept in step with
-//! profile writes by transactions. The `by_user_type` index serves listings.
+//! The profile table, in one layout that spreads every hot write over `Shards`:
+//!
+//! - one item per profile (`USER#<sub>` / `PROFILE`), carrying its listing keys
+//!   `list_pk` = `<type>#<status>#<shard>` and `list_sk` = `<created_at>#<sub>`, so the
+//!   `listing` index holds each cohort in `Shards` partitions, oldest first;
+//! - one counter item per shard (`METRICS#<shard>` / `COUNTS`), with one number per cohort,
+//!   kept in step with profile writes by transactions.
+//!
+//! A profile's shard comes from its id, so its counter moves stay on one item. Profiles
+//! written under the layout before this one (no `list_pk`) are migrated by `backfill`,
+//! or by their next write. `docs/capacity.md` explains the figures.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -10,34 +18,134 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem, Update};
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::fields::{
     BloodGroup, DateOfBirth, DisplayName, Email, Gender, PhoneNumber, PictureKey,
 };
 use domain::ports::{Created, Page, PageCursor, PortError, ProfileStore, UpdateError};
-use domain::{Profile, ProfileStatus, UserId, UserType};
+use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
 
 use crate::aws::port_error;
+pub use keys::Shards;
 
-const STORE: &str = "profile store";
-pub const USER_TYPE_INDEX: &str = "by_user_type";
-const METRICS_PK: &str = "METRICS";
+pub(crate) const STORE: &str = "profile store";
+pub const LISTING_INDEX: &str = "listing";
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// Every key the table uses, in one place: the store, the backfill and the capacity
+/// simulation build keys only through these.
+pub mod keys {
+    use domain::{Cohort, UserId, UserType};
+
+    /// How many partition keys each counter and each listing cohort is spread over.
+    /// It may grow but never shrink: stored shard numbers must stay below it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Shards(u32);
+
+    impl Shards {
+        /// BatchGetItem reads at most 100 keys, and the metrics read is one batch.
+        pub const MAX: u32 = 100;
+
+        pub fn new(count: u32) -> Option<Shards> {
+            (1..=Self::MAX).contains(&count).then_some(Shards(count))
+        }
+
+        pub fn count(self) -> u32 {
+            self.0
+        }
+
+        /// A profile's shard: FNV-1a of its id, stable across builds and platforms.
+        pub fn of(self, id: &UserId) -> u32 {
+            let hash = id
+                .to_string()
+                .bytes()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+                });
+            (hash % u64::from(self.0)) as u32
+        }
+    }
+
+    pub fn profile_pk(id: &UserId) -> String {
+        format!("USER#{id}")
+    }
+
+    pub const PROFILE_SK: &str = "PROFILE";
+
+    pub fn counter_pk(shard: u32) -> String {
+        format!("METRICS#{shard:02}")
+    }
+
+    pub const COUNTER_SK: &str = "COUNTS";
+
+    /// The counter item's attribute that counts one cohort.
+    pub fn counter_attribute(cohort: Cohort) -> String {
+        format!("{}#{}", cohort.user_type, cohort.status.as_str())
+    }
+
+    pub fn listing_pk(cohort: Cohort, shard: u32) -> String {
+        format!("{}#{}#{shard:02}", cohort.user_type, cohort.status.as_str())
+    }
+
+    /// Unique and ordered by creation time, so a page resumes strictly after it.
+    pub fn listing_sk(created_at: &str, id: &UserId) -> String {
+        format!("{created_at}#{id}")
+    }
+
+    /// The layout before sharding: one counter item per type under one partition key,
+    /// and an index keyed by `user_type` alone. Read by the backfill (and the simulation).
+    pub mod legacy {
+        use super::UserType;
+
+        pub const COUNTER_PK: &str = "METRICS";
+
+        pub fn counter_sk(user_type: UserType) -> String {
+            format!("USER_TYPE#{user_type}")
+        }
+
+        /// The old index's partition key: the `user_type` attribute.
+        pub fn listing_pk(user_type: UserType) -> String {
+            user_type.to_string()
+        }
+    }
+}
+
+/// Adds each delta to its cohort's count on the shard of profile `id`: one item, so a
+/// move between cohorts is one update.
+pub(crate) fn counter_change(
+    table: &str,
+    shards: Shards,
+    id: &UserId,
+    deltas: &[(Cohort, i64)],
+) -> Result<TransactWriteItem, PortError> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key(keys::counter_pk(shards.of(id)), keys::COUNTER_SK)));
+    let mut adds = Vec::new();
+    for (i, (cohort, delta)) in deltas.iter().enumerate() {
+        adds.push(format!("#c{i} :d{i}"));
+        update = update
+            .expression_attribute_names(format!("#c{i}"), keys::counter_attribute(*cohort))
+            .expression_attribute_values(format!(":d{i}"), AttributeValue::N(delta.to_string()));
+    }
+    let update = update
+        .update_expression(format!("ADD {}", adds.join(", ")))
+        .build()
+        .map_err(|_| PortError::Failed(STORE, "counter update could not be built".to_owned()))?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
 
 #[derive(Clone)]
 pub struct DynamoProfiles {
     client: Client,
     table: String,
+    shards: Shards,
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
-}
-
-fn profile_pk(id: &UserId) -> String {
-    format!("USER#{id}")
 }
 
 /// Timestamps are written in one fixed format, so the index sorts them by time.
@@ -45,21 +153,31 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn counter_key(user_type: UserType) -> Item {
-    HashMap::from([
-        ("PK".to_owned(), s(METRICS_PK)),
-        ("SK".to_owned(), s(format!("USER_TYPE#{user_type}"))),
-    ])
+pub(crate) fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
 }
 
 fn profile_key(id: &UserId) -> Item {
-    HashMap::from([
-        ("PK".to_owned(), s(profile_pk(id))),
-        ("SK".to_owned(), s("PROFILE")),
-    ])
+    key(keys::profile_pk(id), keys::PROFILE_SK)
 }
 
-fn to_item(p: &Profile) -> Item {
+/// The listing keys of a stored profile of `cohort`.
+pub(crate) fn listing_keys(
+    shards: Shards,
+    cohort: Cohort,
+    id: &UserId,
+    created_at: &str,
+) -> [(String, AttributeValue); 2] {
+    [
+        (
+            "list_pk".to_owned(),
+            s(keys::listing_pk(cohort, shards.of(id))),
+        ),
+        ("list_sk".to_owned(), s(keys::listing_sk(created_at, id))),
+    ]
+}
+
+fn to_item(p: &Profile, shards: Shards) -> Item {
     let mut item = profile_key(&p.user_id);
     let mut put = |name: &str, value: Option<String>| {
         if let Some(v) = value {
@@ -85,6 +203,12 @@ fn to_item(p: &Profile) -> Item {
     );
     put("created_at", Some(timestamp(p.created_at)));
     put("updated_at", Some(timestamp(p.updated_at)));
+    item.extend(listing_keys(
+        shards,
+        p.cohort(),
+        &p.user_id,
+        &timestamp(p.created_at),
+    ));
     item.insert(
         "version".to_owned(),
         AttributeValue::N(p.version.to_string()),
@@ -97,7 +221,7 @@ fn corrupt(field: &'static str) -> PortError {
 }
 
 /// The user id in an item's partition key (`USER#<sub>`), which the table's key guarantees.
-fn user_id_of_key(item: &Item) -> Result<UserId, PortError> {
+pub(crate) fn user_id_of_key(item: &Item) -> Result<UserId, PortError> {
     item.get("PK")
         .and_then(|v| v.as_s().ok())
         .and_then(|pk| pk.strip_prefix("USER#"))
@@ -105,7 +229,7 @@ fn user_id_of_key(item: &Item) -> Result<UserId, PortError> {
         .ok_or_else(|| PortError::Failed(STORE, "an item's key is not a profile's".to_owned()))
 }
 
-fn from_item(item: &Item) -> Result<Profile, PortError> {
+pub(crate) fn from_item(item: &Item) -> Result<Profile, PortError> {
     let text = |name: &str| {
         item.get(name)
             .and_then(|v| v.as_s().ok())
@@ -157,7 +281,7 @@ const CONFLICT_RETRIES: u32 = 6;
 const FIRST_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
 const MAX_CONFLICT_BACKOFF: Duration = Duration::from_millis(400);
 
-async fn send_transaction(
+pub(crate) async fn send_transaction(
     request: TransactWriteItemsFluentBuilder,
 ) -> Result<(), SdkError<TransactWriteItemsError, HttpResponse>> {
     let mut retries = 0;
@@ -184,7 +308,7 @@ fn full_jitter(ceiling: Duration) -> Duration {
 }
 
 /// True when a transaction was cancelled only because another one held an item.
-fn lost_to_a_conflict(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+pub(crate) fn lost_to_a_conflict(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     let reasons: Vec<&str> = match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(t) => t
@@ -204,7 +328,7 @@ fn conflict_outage() -> PortError {
 }
 
 /// True when a transaction was cancelled because an item's condition failed.
-fn condition_failed(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+pub(crate) fn condition_failed(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     match err {
         SdkError::ServiceError(e) => match e.err() {
             TransactWriteItemsError::TransactionCanceledException(t) => t
@@ -218,29 +342,20 @@ fn condition_failed(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bo
 }
 
 impl DynamoProfiles {
-    pub fn new(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, table: impl Into<String>, shards: Shards) -> Self {
         Self {
             client: Client::new(sdk),
             table: table.into(),
+            shards,
         }
     }
 
     fn counter_change(
         &self,
-        user_type: UserType,
-        delta: i64,
+        id: &UserId,
+        deltas: &[(Cohort, i64)],
     ) -> Result<TransactWriteItem, PortError> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(counter_key(user_type)))
-            .update_expression("ADD #count :delta")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
-            .build()
-            .map_err(|_| {
-                PortError::Failed(STORE, "counter update could not be built".to_owned())
-            })?;
-        Ok(TransactWriteItem::builder().update(update).build())
+        counter_change(&self.table, self.shards, id, deltas)
     }
 
     fn conditional_put(
@@ -251,7 +366,7 @@ impl DynamoProfiles {
     ) -> Result<TransactWriteItem, PortError> {
         let mut put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(profile)))
+            .set_item(Some(to_item(profile, self.shards)))
             .condition_expression(condition);
         if let Some(version) = expected {
             put = put
@@ -262,9 +377,29 @@ impl DynamoProfiles {
             .map_err(|_| PortError::Failed(STORE, "profile write could not be built".to_owned()))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
-}
 
-impl DynamoProfiles {
+    /// Writes `updated` in a transaction with `counter_deltas`, if the stored item still
+    /// meets `condition`.
+    async fn transact_update(
+        &self,
+        updated: &Profile,
+        condition: &str,
+        expected: u64,
+        counter_deltas: &[(Cohort, i64)],
+    ) -> Result<(), UpdateError> {
+        let request = self
+            .client
+            .transact_write_items()
+            .transact_items(self.conditional_put(updated, condition, Some(expected))?)
+            .transact_items(self.counter_change(&updated.user_id, counter_deltas)?);
+        match send_transaction(request).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed(&e) => Err(UpdateError::Conflict),
+            Err(e) if lost_to_a_conflict(&e) => Err(UpdateError::Port(conflict_outage())),
+            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+        }
+    }
+
     /// An update that leaves the counters alone: one conditional PutItem, because a
     /// transaction costs twice the write capacity.
     async fn put_if_version(&self, expected: u64, updated: &Profile) -> Result<(), UpdateError> {
@@ -272,8 +407,8 @@ impl DynamoProfiles {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(updated)))
-            .condition_expression("version = :expected")
+            .set_item(Some(to_item(updated, self.shards)))
+            .condition_expression(WRITTEN_IN_THIS_LAYOUT_AT_VERSION)
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .send()
             .await;
@@ -288,7 +423,83 @@ impl DynamoProfiles {
             Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
         }
     }
+
+    /// After a refused update: a profile still at `previous.version` but stored in the
+    /// layout before sharding is not counted by this layout's counters yet, so this write
+    /// migrates it and counts it once. Anything else was a real conflict.
+    async fn migrate_on_write(
+        &self,
+        previous: &Profile,
+        updated: &Profile,
+    ) -> Result<(), UpdateError> {
+        let stored = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(profile_key(&previous.user_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| UpdateError::Port(port_error(STORE, &e)))?;
+        let unmigrated_at_version = stored.item().is_some_and(|item| {
+            !item.contains_key("list_pk")
+                && item.get("version").and_then(|v| v.as_n().ok())
+                    == Some(&previous.version.to_string())
+        });
+        if !unmigrated_at_version {
+            return Err(UpdateError::Conflict);
+        }
+        self.transact_update(
+            updated,
+            "version = :expected AND attribute_not_exists(list_pk)",
+            previous.version,
+            &[(updated.cohort(), 1)],
+        )
+        .await
+    }
+
+    /// One shard's page of a cohort, after `after` (a `list_sk`). The `bool` says whether
+    /// the shard holds more.
+    async fn list_shard(
+        client: Client,
+        table: String,
+        list_pk: String,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<(Vec<Item>, bool), PortError> {
+        let mut query = client
+            .query()
+            .table_name(table)
+            .index_name(LISTING_INDEX)
+            .expression_attribute_values(":pk", s(list_pk))
+            .limit(limit.try_into().unwrap_or(i32::MAX));
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("list_pk = :pk AND list_sk > :after")
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("list_pk = :pk"),
+        };
+        let output = query.send().await.map_err(|e| port_error(STORE, &e))?;
+        Ok((
+            output.items().to_vec(),
+            output.last_evaluated_key().is_some(),
+        ))
+    }
 }
+
+/// The put condition of every update: the expected version, in this layout.
+const WRITTEN_IN_THIS_LAYOUT_AT_VERSION: &str = "version = :expected AND attribute_exists(list_pk)";
+
+fn list_sk_of(item: &Item) -> Result<&str, PortError> {
+    item.get("list_sk")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| corrupt("list_sk"))
+}
+
+/// BatchGetItem may leave keys unprocessed under load; they are asked for again this
+/// many times before the read counts as unavailable.
+const BATCH_ROUNDS: u32 = 4;
 
 impl ProfileStore for DynamoProfiles {
     async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
@@ -296,7 +507,7 @@ impl ProfileStore for DynamoProfiles {
             .client
             .transact_write_items()
             .transact_items(self.conditional_put(profile, "attribute_not_exists(PK)", None)?)
-            .transact_items(self.counter_change(profile.user_type, 1)?);
+            .transact_items(self.counter_change(&profile.user_id, &[(profile.cohort(), 1)])?);
         match send_transaction(request).await {
             Ok(()) => Ok(Created::Created),
             Err(e) if condition_failed(&e) => Ok(Created::AlreadyExists),
@@ -319,107 +530,184 @@ impl ProfileStore for DynamoProfiles {
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
-        if previous.user_type == updated.user_type {
-            return self.put_if_version(previous.version, updated).await;
-        }
-        let request = self
-            .client
-            .transact_write_items()
-            .transact_items(self.conditional_put(
+        let result = if previous.cohort() == updated.cohort() {
+            self.put_if_version(previous.version, updated).await
+        } else {
+            self.transact_update(
                 updated,
-                "version = :expected",
-                Some(previous.version),
-            )?)
-            .transact_items(self.counter_change(previous.user_type, -1)?)
-            .transact_items(self.counter_change(updated.user_type, 1)?);
-        match send_transaction(request).await {
-            Ok(()) => Ok(()),
-            Err(e) if condition_failed(&e) => Err(UpdateError::Conflict),
-            Err(e) if lost_to_a_conflict(&e) => Err(UpdateError::Port(conflict_outage())),
-            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+                WRITTEN_IN_THIS_LAYOUT_AT_VERSION,
+                previous.version,
+                &[(previous.cohort(), -1), (updated.cohort(), 1)],
+            )
+            .await
+        };
+        match result {
+            Err(UpdateError::Conflict) => self.migrate_on_write(previous, updated).await,
+            other => other,
         }
     }
 
+    /// Queries the cohort's shards at once and merges them by `list_sk`. Each shard gives at
+    /// most `limit`, so the first `limit` of the merge are the cohort's next `limit`.
     async fn list(
         &self,
-        user_type: UserType,
+        cohort: Cohort,
         limit: u32,
         after: Option<&PageCursor>,
     ) -> Result<Page, PortError> {
-        let start = after.map(|c| {
-            let mut key = profile_key(&c.user_id);
-            key.insert("user_type".to_owned(), s(c.user_type.as_str()));
-            key.insert("created_at".to_owned(), s(&c.created_at));
-            key
-        });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(USER_TYPE_INDEX)
-            .key_condition_expression("user_type = :t")
-            .expression_attribute_values(":t", s(user_type.as_str()))
-            .set_exclusive_start_key(start)
-            .limit(limit.try_into().unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(|e| port_error(STORE, &e))?;
+        let after = after.map(|c| keys::listing_sk(&c.created_at, &c.user_id));
+        let mut shards = tokio::task::JoinSet::new();
+        for shard in 0..self.shards.count() {
+            shards.spawn(Self::list_shard(
+                self.client.clone(),
+                self.table.clone(),
+                keys::listing_pk(cohort, shard),
+                after.clone(),
+                limit,
+            ));
+        }
+        let mut items = Vec::new();
+        let mut more = false;
+        while let Some(joined) = shards.join_next().await {
+            let (shard_items, shard_has_more) = joined
+                .map_err(|_| PortError::Failed(STORE, "a listing query stopped".to_owned()))??;
+            items.extend(shard_items);
+            more |= shard_has_more;
+        }
+        let mut sorted = items
+            .into_iter()
+            .map(|item| Ok((list_sk_of(&item)?.to_owned(), item)))
+            .collect::<Result<Vec<_>, PortError>>()?;
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        more |= sorted.len() > limit as usize;
+        sorted.truncate(limit as usize);
+
         // One unreadable item is reported by id; the rest of the page still answers.
         let mut page = Page {
             profiles: Vec::new(),
             unreadable: Vec::new(),
             next: None,
         };
-        for item in output.items() {
+        for (_, item) in &sorted {
             match from_item(item) {
                 Ok(profile) => page.profiles.push(profile),
                 Err(PortError::Unreadable(_)) => page.unreadable.push(user_id_of_key(item)?),
                 Err(e) => return Err(e),
             }
         }
-        // Resume after the last item evaluated, readable or not.
-        page.next = match output.last_evaluated_key() {
-            Some(key) => Some(PageCursor {
-                user_type,
-                created_at: key
-                    .get("created_at")
-                    .and_then(|v| v.as_s().ok())
-                    .ok_or_else(|| corrupt("created_at"))?
-                    .clone(),
-                user_id: user_id_of_key(key)?,
-            }),
-            None => None,
-        };
+        // Resume after the last item of the page, readable or not.
+        if let Some((list_sk, item)) = sorted.last().filter(|_| more) {
+            let created_at = list_sk
+                .split_once('#')
+                .map(|(created_at, _)| created_at.to_owned())
+                .ok_or_else(|| corrupt("list_sk"))?;
+            page.next = Some(PageCursor {
+                created_at,
+                user_id: user_id_of_key(item)?,
+            });
+        }
         Ok(page)
     }
 
-    async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", s(METRICS_PK))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| port_error(STORE, &e))?;
-        let mut counts: BTreeMap<UserType, u64> =
-            UserType::ALL.into_iter().map(|t| (t, 0)).collect();
-        for item in output.items() {
-            let user_type = item
-                .get("SK")
-                .and_then(|v| v.as_s().ok())
-                .and_then(|sk| sk.strip_prefix("USER_TYPE#"))
-                .and_then(|t| UserType::parse(t).ok());
-            let count = item
-                .get("count")
-                .and_then(|v| v.as_n().ok())
-                .and_then(|n| n.parse::<i64>().ok());
-            if let (Some(user_type), Some(count)) = (user_type, count) {
-                counts.insert(user_type, count.max(0).unsigned_abs());
+    /// One BatchGetItem of every shard's counter item, summed per cohort.
+    async fn count_by_cohort(&self) -> Result<BTreeMap<Cohort, u64>, PortError> {
+        let mut wanted = KeysAndAttributes::builder().consistent_read(true);
+        for shard in 0..self.shards.count() {
+            wanted = wanted.keys(key(keys::counter_pk(shard), keys::COUNTER_SK));
+        }
+        let mut request = HashMap::from([(
+            self.table.clone(),
+            wanted.build().map_err(|_| {
+                PortError::Failed(STORE, "counter read could not be built".to_owned())
+            })?,
+        )]);
+        let mut sums: BTreeMap<Cohort, i64> = Cohort::all().map(|c| (c, 0)).collect();
+        for round in 0..BATCH_ROUNDS {
+            let output = self
+                .client
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(|e| port_error(STORE, &e))?;
+            for item in output
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
+                for (cohort, sum) in sums.iter_mut() {
+                    let count = item
+                        .get(&keys::counter_attribute(*cohort))
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .unwrap_or(0);
+                    *sum += count;
+                }
+            }
+            match output.unprocessed_keys() {
+                Some(left) if !left.is_empty() => {
+                    request = left.clone();
+                    tokio::time::sleep(full_jitter(FIRST_CONFLICT_BACKOFF * 2u32.pow(round))).await;
+                }
+                _ => {
+                    return Ok(sums
+                        .into_iter()
+                        .map(|(cohort, sum)| (cohort, sum.max(0).unsigned_abs()))
+                        .collect());
+                }
             }
         }
-        Ok(counts)
+        Err(PortError::Unavailable(
+            STORE,
+            "counters left unprocessed".to_owned(),
+        ))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn id(n: u32) -> UserId {
+        UserId::parse(&format!("00000000-0000-4000-8000-{n:012}")).unwrap()
+    }
+
+    /// Stored keys depend on these values: a changed hash would strand every profile
+    /// on a shard the listing no longer expects.
+    #[test]
+    fn a_profiles_shard_is_pinned() {
+        let sixteen = Shards::new(16).unwrap();
+        let first: Vec<u32> = (0..8).map(|n| sixteen.of(&id(n))).collect();
+        assert_eq!(
+            first,
+            [5, 2, 15, 12, 9, 6, 3, 0],
+            "FNV-1a of the id, mod 16"
+        );
+    }
+
+    #[test]
+    fn shards_stay_in_range_and_are_all_used() {
+        for count in [1, 3, 16, 100] {
+            let shards = Shards::new(count).unwrap();
+            let used: std::collections::BTreeSet<u32> =
+                (0..5000).map(|n| shards.of(&id(n))).collect();
+            assert_eq!(used, (0..count).collect(), "{count} shards");
+        }
+        assert_eq!(Shards::new(0), None);
+        assert_eq!(Shards::new(101), None);
+    }
+
+    #[test]
+    fn keys_name_the_cohort_and_shard() {
+        let doctor = Cohort::pending(UserType::Doctor);
+        assert_eq!(keys::listing_pk(doctor, 7), "Doctor#pending_review#07");
+        assert_eq!(keys::counter_pk(7), "METRICS#07");
+        assert_eq!(keys::counter_attribute(doctor), "Doctor#pending_review");
+        assert_eq!(
+            keys::listing_sk("2026-11-01T08:00:00.000Z", &id(1)),
+            "2026-11-01T08:00:00.000Z#00000000-0000-4000-8000-000000000001"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! AWS implementations of the domain's ports, and each function's configuration.
 
 pub mod aws;
+pub mod backfill;
 pub mod cognito;
 pub mod config;
 pub mod dynamo;

@@ -12,7 +12,7 @@ use crate::ports::{
     Created, GroupDirectory, Page, PageCursor, PictureStore, PortError, PresignedUpload,
     ProfileStore, StoredPicture, UpdateError,
 };
-use crate::{Profile, UserId, UserType};
+use crate::{Cohort, Profile, UserId, UserType};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -25,7 +25,7 @@ fn outage(dependency: &'static str) -> PortError {
 #[derive(Default)]
 pub struct InMemoryProfiles {
     profiles: Mutex<HashMap<UserId, Profile>>,
-    counters: Mutex<BTreeMap<UserType, u64>>,
+    counters: Mutex<BTreeMap<Cohort, u64>>,
     /// While set, every call fails as unavailable.
     pub down: Mutex<bool>,
     /// Number of writes (create or update) that reached the store.
@@ -51,8 +51,12 @@ impl InMemoryProfiles {
         lock(&self.profiles).get(id).cloned()
     }
 
-    pub fn counters(&self) -> BTreeMap<UserType, u64> {
-        lock(&self.counters).clone()
+    /// Every cohort's counter, zero included.
+    pub fn counters(&self) -> BTreeMap<Cohort, u64> {
+        let counters = lock(&self.counters);
+        Cohort::all()
+            .map(|c| (c, counters.get(&c).copied().unwrap_or(0)))
+            .collect()
     }
 
     pub fn write_count(&self) -> usize {
@@ -66,7 +70,7 @@ impl InMemoryProfiles {
 
     /// Puts a profile in place without touching counters, for arranging a test.
     pub fn insert(&self, profile: Profile) {
-        *lock(&self.counters).entry(profile.user_type).or_default() += 1;
+        *lock(&self.counters).entry(profile.cohort()).or_default() += 1;
         lock(&self.profiles).insert(profile.user_id.clone(), profile);
     }
 }
@@ -80,7 +84,7 @@ impl ProfileStore for InMemoryProfiles {
         }
         *lock(&self.writes) += 1;
         profiles.insert(profile.user_id.clone(), profile.clone());
-        *lock(&self.counters).entry(profile.user_type).or_default() += 1;
+        *lock(&self.counters).entry(profile.cohort()).or_default() += 1;
         Ok(Created::Created)
     }
 
@@ -100,11 +104,11 @@ impl ProfileStore for InMemoryProfiles {
             _ => return Err(UpdateError::Conflict),
         }
         *lock(&self.writes) += 1;
-        if previous.user_type != updated.user_type {
+        if previous.cohort() != updated.cohort() {
             let mut counters = lock(&self.counters);
-            let old = counters.entry(previous.user_type).or_default();
+            let old = counters.entry(previous.cohort()).or_default();
             *old = old.saturating_sub(1);
-            *counters.entry(updated.user_type).or_default() += 1;
+            *counters.entry(updated.cohort()).or_default() += 1;
         }
         profiles.insert(updated.user_id.clone(), updated.clone());
         Ok(())
@@ -112,14 +116,14 @@ impl ProfileStore for InMemoryProfiles {
 
     async fn list(
         &self,
-        user_type: UserType,
+        cohort: Cohort,
         limit: u32,
         after: Option<&PageCursor>,
     ) -> Result<Page, PortError> {
         self.check()?;
         let mut matching: Vec<Profile> = lock(&self.profiles)
             .values()
-            .filter(|p| p.user_type == user_type)
+            .filter(|p| p.cohort() == cohort)
             .cloned()
             .collect();
         matching.sort_by_key(|p| (p.created_at.to_rfc3339(), p.user_id.clone()));
@@ -140,7 +144,6 @@ impl ProfileStore for InMemoryProfiles {
         let more = start + window.len() < matching.len();
         let next = match window.last() {
             Some(last) if more => Some(PageCursor {
-                user_type,
                 created_at: last.created_at.to_rfc3339(),
                 user_id: last.user_id.clone(),
             }),
@@ -157,7 +160,7 @@ impl ProfileStore for InMemoryProfiles {
         })
     }
 
-    async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {
+    async fn count_by_cohort(&self) -> Result<BTreeMap<Cohort, u64>, PortError> {
         self.check()?;
         Ok(self.counters())
     }

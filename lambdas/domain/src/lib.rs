@@ -14,6 +14,6 @@ pub mod user_type;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 
-pub use profile::{Profile, ProfileStatus};
+pub use profile::{Cohort, Profile, ProfileStatus};
 pub use user_id::UserId;
 pub use user_type::UserType;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::fields::PictureKey;
-use crate::{Profile, UserId, UserType};
+use crate::{Cohort, Profile, UserId, UserType};
 
 /// A dependency that did not do what was asked. Messages carry error codes only,
 /// never request data, because they are logged.
@@ -41,10 +41,9 @@ pub enum UpdateError {
     Port(#[from] PortError),
 }
 
-/// Where to resume a listing: the last profile of the previous page.
+/// Where to resume a listing of one cohort: the last profile of the previous page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageCursor {
-    pub user_type: UserType,
     pub created_at: String,
     pub user_id: UserId,
 }
@@ -58,7 +57,7 @@ pub struct Page {
 }
 
 pub trait ProfileStore: Send + Sync {
-    /// Writes `profile` and adds one to its user type's counter in one transaction,
+    /// Writes `profile` and adds one to its cohort's counter in one transaction,
     /// unless a profile with its id exists: then nothing is written.
     fn create(&self, profile: &Profile) -> impl Future<Output = Result<Created, PortError>> + Send;
 
@@ -66,27 +65,27 @@ pub trait ProfileStore: Send + Sync {
     fn get(&self, id: &UserId) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
 
     /// Replaces `previous` with `updated` only if the stored version is still
-    /// `previous.version`; when the user type differs, moves one count from the old
-    /// type's counter to the new one in the same transaction.
+    /// `previous.version`; when the cohort (type or status) differs, moves one count from
+    /// the old cohort's counter to the new one in the same transaction.
     fn update(
         &self,
         previous: &Profile,
         updated: &Profile,
     ) -> impl Future<Output = Result<(), UpdateError>> + Send;
 
-    /// Profiles of one type, oldest first, at most `limit` (the unreadable ones counted, and
-    /// reported by id), after `after` if given.
+    /// Profiles of one cohort, oldest first, at most `limit` (the unreadable ones counted,
+    /// and reported by id), after `after` if given.
     fn list(
         &self,
-        user_type: UserType,
+        cohort: Cohort,
         limit: u32,
         after: Option<&PageCursor>,
     ) -> impl Future<Output = Result<Page, PortError>> + Send;
 
-    /// The per-type counters, as kept by `create` and `update`.
-    fn count_by_type(
+    /// The per-cohort counters, as kept by `create` and `update`; every cohort is present.
+    fn count_by_cohort(
         &self,
-    ) -> impl Future<Output = Result<BTreeMap<UserType, u64>, PortError>> + Send;
+    ) -> impl Future<Output = Result<BTreeMap<Cohort, u64>, PortError>> + Send;
 }
 
 /// Cognito group membership. Both calls are idempotent: adding a member or removing

@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     let config = PostConfirmationConfig::from_env()?;
     let sdk = sdk_config(Timeouts::COGNITO_TRIGGER).await;
     let deps = Deps {
-        store: DynamoProfiles::new(&sdk, config.table_name),
+        store: DynamoProfiles::new(&sdk, config.table_name, config.profile_shards),
         groups: CognitoGroups::new(&sdk),
         policy: config.self_service,
     };

@@ -329,13 +329,13 @@ pub async fn create_profile_table(sdk: &SdkConfig) -> String {
         .key_schema(key("SK", KeyType::Range))
         .attribute_definitions(attr("PK"))
         .attribute_definitions(attr("SK"))
-        .attribute_definitions(attr("user_type"))
-        .attribute_definitions(attr("created_at"))
+        .attribute_definitions(attr("list_pk"))
+        .attribute_definitions(attr("list_sk"))
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
-                .index_name(adapters::dynamo::USER_TYPE_INDEX)
-                .key_schema(key("user_type", KeyType::Hash))
-                .key_schema(key("created_at", KeyType::Range))
+                .index_name(adapters::dynamo::LISTING_INDEX)
+                .key_schema(key("list_pk", KeyType::Hash))
+                .key_schema(key("list_sk", KeyType::Range))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

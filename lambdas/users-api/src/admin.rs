@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::access::{Action, authorize};
 use domain::ports::{PageCursor, ProfileStore};
-use domain::{UserId, UserType};
+use domain::{Cohort, ProfileStatus, UserId, UserType};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -19,12 +19,14 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// Where the next page starts: a user type, and the last profile seen of it (none
 /// when the page ended exactly at the end of the previous type). It is bound to the
-/// filter it was issued for, so it cannot be replayed against another listing.
+/// filters it was issued for, so it cannot be replayed against another listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Cursor {
     /// The `user_type` filter of the listing, or empty for all types.
     f: String,
+    /// The `status` filter of the listing.
+    s: String,
     t: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     c: Option<String>,
@@ -42,9 +44,17 @@ fn filter_name(filter: Option<UserType>) -> String {
     filter.map(|t| t.as_str().to_owned()).unwrap_or_default()
 }
 
-fn encode(filter: Option<UserType>, user_type: UserType, after: Option<&PageCursor>) -> String {
+/// What a listing shows: one user type or all, of one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Filter {
+    user_type: Option<UserType>,
+    status: ProfileStatus,
+}
+
+fn encode(filter: Filter, user_type: UserType, after: Option<&PageCursor>) -> String {
     let cursor = Cursor {
-        f: filter_name(filter),
+        f: filter_name(filter.user_type),
+        s: filter.status.as_str().to_owned(),
         t: user_type.as_str().to_owned(),
         c: after.map(|a| a.created_at.clone()),
         u: after.map(|a| a.user_id.to_string()),
@@ -52,7 +62,7 @@ fn encode(filter: Option<UserType>, user_type: UserType, after: Option<&PageCurs
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
 }
 
-fn decode(text: &str, filter: Option<UserType>) -> Result<Resume, ApiError> {
+fn decode(text: &str, filter: Filter) -> Result<Resume, ApiError> {
     let invalid = || {
         ApiError::bad_request(
             "invalid_cursor",
@@ -61,18 +71,17 @@ fn decode(text: &str, filter: Option<UserType>) -> Result<Resume, ApiError> {
     };
     let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if cursor.f != filter_name(filter) {
+    if cursor.f != filter_name(filter.user_type) || cursor.s != filter.status.as_str() {
         return Err(invalid());
     }
     let user_type = UserType::parse(&cursor.t).map_err(|_| invalid())?;
-    if filter.is_some_and(|f| f != user_type) {
+    if filter.user_type.is_some_and(|f| f != user_type) {
         return Err(invalid());
     }
     let after = match (cursor.c, cursor.u) {
         (Some(created_at), Some(user_id)) => {
             chrono::DateTime::parse_from_rfc3339(&created_at).map_err(|_| invalid())?;
             Some(PageCursor {
-                user_type,
                 created_at,
                 user_id: UserId::parse(&user_id).map_err(|_| invalid())?,
             })
@@ -89,7 +98,7 @@ pub async fn list<S: ProfileStore, P, G>(
 ) -> Result<Reply, ApiError> {
     let caller = edge::caller(req)?;
     authorize(&caller, Action::ListProfiles, None)?;
-    let params = edge::query(req, &["user_type", "limit", "cursor"])?;
+    let params = edge::query(req, &["user_type", "status", "limit", "cursor"])?;
     let param = |name: &str| {
         params
             .iter()
@@ -97,11 +106,24 @@ pub async fn list<S: ProfileStore, P, G>(
             .map(|(_, v)| v.as_str())
     };
 
-    let filter = param("user_type")
-        .map(|v| {
-            UserType::parse(v).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
-        })
-        .transpose()?;
+    let filter = Filter {
+        user_type: param("user_type")
+            .map(|v| {
+                UserType::parse(v)
+                    .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))
+            })
+            .transpose()?,
+        // Requested-but-unapproved types are listed only when asked for.
+        status: match param("status") {
+            None => ProfileStatus::Active,
+            Some(v) => ProfileStatus::parse(v).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    "status must be exactly one of active, pending_review",
+                )
+            })?,
+        },
+    };
     let limit = match param("limit") {
         None => DEFAULT_PAGE_SIZE,
         Some(v) => v
@@ -115,7 +137,7 @@ pub async fn list<S: ProfileStore, P, G>(
                 )
             })?,
     };
-    let types: Vec<UserType> = match filter {
+    let types: Vec<UserType> = match filter.user_type {
         Some(t) => vec![t],
         None => UserType::ALL.to_vec(),
     };
@@ -137,7 +159,14 @@ pub async fn list<S: ProfileStore, P, G>(
         }
         let page = deps
             .profiles
-            .list(*user_type, remaining, after.take().as_ref())
+            .list(
+                Cohort {
+                    user_type: *user_type,
+                    status: filter.status,
+                },
+                remaining,
+                after.take().as_ref(),
+            )
             .await?;
         items.extend(page.profiles.iter().map(|p| view(p, None)));
         unreadable.extend(page.unreadable.iter().map(|id| id.to_string()));
@@ -158,20 +187,24 @@ pub async fn metrics<S: ProfileStore, P, G>(
 ) -> Result<Reply, ApiError> {
     let caller = edge::caller(req)?;
     authorize(&caller, Action::ReadMetrics, None)?;
-    let counts = deps.profiles.count_by_type().await?;
-    let by_type: serde_json::Map<String, Value> = UserType::ALL
-        .iter()
-        .map(|t| {
-            (
-                t.as_str().to_owned(),
-                json!(counts.get(t).copied().unwrap_or(0)),
-            )
-        })
-        .collect();
+    let counts = deps.profiles.count_by_cohort().await?;
+    let of_status = |status: ProfileStatus| -> serde_json::Map<String, Value> {
+        UserType::ALL
+            .iter()
+            .map(|&user_type| {
+                let count = counts.get(&Cohort { user_type, status }).copied();
+                (user_type.as_str().to_owned(), json!(count.unwrap_or(0)))
+            })
+            .collect()
+    };
     let total: u64 = counts.values().sum();
     Ok(Reply::json(
         200,
-        json!({"total": total, "by_user_type": by_type}),
+        json!({
+            "total": total,
+            "by_user_type": of_status(ProfileStatus::Active),
+            "pending_review": of_status(ProfileStatus::PendingReview),
+        }),
     ))
 }
 
@@ -182,22 +215,41 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
 
+    const ALL_ACTIVE: Filter = Filter {
+        user_type: None,
+        status: ProfileStatus::Active,
+    };
+
+    fn only(user_type: UserType) -> Filter {
+        Filter {
+            user_type: Some(user_type),
+            status: ProfileStatus::Active,
+        }
+    }
+
     #[test]
     fn cursors_round_trip_and_are_bound_to_their_filter() {
         let after = PageCursor {
-            user_type: UserType::Doctor,
             created_at: "2026-11-22T09:30:00.000Z".to_owned(),
             user_id: UserId::parse("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d").unwrap(),
         };
-        let text = encode(None, UserType::Doctor, Some(&after));
-        let resume = decode(&text, None).unwrap();
+        let text = encode(ALL_ACTIVE, UserType::Doctor, Some(&after));
+        let resume = decode(&text, ALL_ACTIVE).unwrap();
         assert_eq!(
             (resume.user_type, resume.after),
             (UserType::Doctor, Some(after))
         );
         assert!(
-            decode(&text, Some(UserType::Doctor)).is_err(),
-            "issued for another filter"
+            decode(&text, only(UserType::Doctor)).is_err(),
+            "issued for another type filter"
+        );
+        let pending = Filter {
+            status: ProfileStatus::PendingReview,
+            ..ALL_ACTIVE
+        };
+        assert!(
+            decode(&text, pending).is_err(),
+            "issued for another status filter"
         );
     }
 
@@ -208,15 +260,19 @@ mod tests {
             "".to_owned(),
             "%%%".to_owned(),
             forged("[]"),
-            forged(r#"{"f":"","t":"Root"}"#),
+            forged(r#"{"f":"","s":"active","t":"Root"}"#),
             forged(
-                r#"{"f":"","t":"Doctor","c":"yesterday","u":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}"#,
+                r#"{"f":"","s":"active","t":"Doctor","c":"yesterday","u":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}"#,
             ),
-            forged(r#"{"f":"","t":"Doctor","c":"2026-11-22T09:30:00.000Z"}"#),
-            forged(r#"{"f":"","t":"Doctor","x":1}"#),
-            forged(r#"{"f":"","t":"Doctor","c":"2026-11-22T09:30:00.000Z","u":"USER#x"}"#),
+            forged(r#"{"f":"","s":"active","t":"Doctor","c":"2026-11-22T09:30:00.000Z"}"#),
+            forged(r#"{"f":"","s":"active","t":"Doctor","x":1}"#),
+            forged(
+                r#"{"f":"","s":"active","t":"Doctor","c":"2026-11-22T09:30:00.000Z","u":"USER#x"}"#,
+            ),
+            forged(r#"{"f":"","t":"Doctor"}"#),
+            forged(r#"{"f":"","s":"Active","t":"Doctor"}"#),
         ] {
-            assert!(decode(&bad, None).is_err(), "{bad}");
+            assert!(decode(&bad, ALL_ACTIVE).is_err(), "{bad}");
         }
     }
 
@@ -250,7 +306,7 @@ mod tests {
         /// Whatever a client sends as a cursor, decoding answers a cursor or a 400.
         #[test]
         fn any_cursor_text_is_a_cursor_or_a_400(raw in "\\PC{0,60}", filtered in any::<bool>()) {
-            let filter = filtered.then_some(UserType::Patient);
+            let filter = if filtered { only(UserType::Patient) } else { ALL_ACTIVE };
             if let Err(e) = decode(&raw, filter) {
                 prop_assert!(matches!(e, ApiError::BadRequest { code: "invalid_cursor", .. }), "{e:?}");
             }
@@ -262,14 +318,15 @@ mod tests {
         #[test]
         fn forged_cursors_are_accepted_exactly_when_valid_for_the_filter(
             f in select(vec![Some(""), Some(""), Some("Patient"), Some("Patient"), Some("Doctor"), Some("patient"), None]),
+            st in select(vec![Some("active"), Some("active"), Some("active"), Some("pending_review"), Some("Active"), None]),
             t in select(vec![Some("Patient"), Some("Patient"), Some("Patient"), Some("Doctor"), Some("Admin"), Some("admin"), Some("Root"), None]),
             (c, u) in forged_position(),
             extra in proptest::option::weighted(0.2, "x[a-z]?"),
             filtered in any::<bool>(),
         ) {
-            let filter = filtered.then_some(UserType::Patient);
+            let filter = if filtered { only(UserType::Patient) } else { ALL_ACTIVE };
             let mut fields = serde_json::Map::new();
-            for (key, value) in [("f", f), ("t", t), ("c", c), ("u", u)] {
+            for (key, value) in [("f", f), ("s", st), ("t", t), ("c", c), ("u", u)] {
                 if let Some(value) = value {
                     fields.insert(key.to_owned(), json!(value));
                 }
@@ -294,7 +351,10 @@ mod tests {
             let issued_for = if filtered { "Patient" } else { "" };
             let expected = match (user_type, position) {
                 (Some(user_type), Some(position))
-                    if !has_extra && f == Some(issued_for) && filter.is_none_or(|f| f == user_type) =>
+                    if !has_extra
+                        && f == Some(issued_for)
+                        && st == Some("active")
+                        && filter.user_type.is_none_or(|f| f == user_type) =>
                 {
                     Some((user_type, position))
                 }
@@ -304,8 +364,8 @@ mod tests {
             match (decode(&text, filter), expected) {
                 (Ok(resume), Some((user_type, position))) => {
                     prop_assert_eq!(resume.user_type, user_type);
-                    let after = resume.after.as_ref().map(|a| (a.user_type, a.created_at.as_str(), a.user_id.as_str()));
-                    prop_assert_eq!(after, position.map(|c| (user_type, c, USER)));
+                    let after = resume.after.as_ref().map(|a| (a.created_at.as_str(), a.user_id.as_str()));
+                    prop_assert_eq!(after, position.map(|c| (c, USER)));
                     let again = decode(&encode(filter, resume.user_type, resume.after.as_ref()), filter).unwrap();
                     prop_assert_eq!((again.user_type, again.after), (resume.user_type, resume.after));
                 }

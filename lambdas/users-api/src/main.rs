@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     let config = UsersApiConfig::from_env()?;
     let sdk = sdk_config(Timeouts::API).await;
     let deps = Deps {
-        profiles: DynamoProfiles::new(&sdk, &config.table_name),
+        profiles: DynamoProfiles::new(&sdk, &config.table_name, config.profile_shards),
         pictures: S3Pictures::new(&sdk, &config.bucket_name, config.s3_force_path_style),
         groups: CognitoGroups::new(&sdk),
         config,

@@ -1,5 +1,12 @@
-# Single-table store for profiles (PK = USER#<sub>, SK = PROFILE) and per-type counters
-# (PK = METRICS, SK = USER_TYPE#<type>). The GSI serves the admin listing by user type.
+# Single-table store for profiles (PK = USER#<sub>, SK = PROFILE) and write-sharded
+# counters (PK = METRICS#<shard>, SK = COUNTS). The listing GSI holds each cohort
+# (user type and status) in as many partitions as there are shards, oldest first
+# (list_pk = <type>#<status>#<shard>, list_sk = <created_at>#<sub>); see docs/capacity.md.
+
+locals {
+  # The functions query the index by this name (adapters::dynamo::LISTING_INDEX).
+  listing_index_name = "listing"
+}
 
 resource "aws_dynamodb_table" "this" {
   name                        = var.name
@@ -19,19 +26,19 @@ resource "aws_dynamodb_table" "this" {
   }
 
   attribute {
-    name = "user_type"
+    name = "list_pk"
     type = "S"
   }
 
   attribute {
-    name = "created_at"
+    name = "list_sk"
     type = "S"
   }
 
   global_secondary_index {
-    name            = var.user_type_index_name
-    hash_key        = "user_type"
-    range_key       = "created_at"
+    name            = local.listing_index_name
+    hash_key        = "list_pk"
+    range_key       = "list_sk"
     projection_type = "ALL"
   }
 

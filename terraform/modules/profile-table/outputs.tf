@@ -8,12 +8,12 @@ output "arn" {
   value       = aws_dynamodb_table.this.arn
 }
 
-output "user_type_index_name" {
-  description = "Name of the GSI keyed by user_type and created_at."
-  value       = var.user_type_index_name
+output "listing_index_name" {
+  description = "Name of the listing GSI (list_pk, list_sk)."
+  value       = local.listing_index_name
 }
 
-output "user_type_index_arn" {
-  description = "ARN of the GSI keyed by user_type and created_at (for dynamodb:Query grants)."
-  value       = "${aws_dynamodb_table.this.arn}/index/${var.user_type_index_name}"
+output "listing_index_arn" {
+  description = "ARN of the listing GSI (for dynamodb:Query grants)."
+  value       = "${aws_dynamodb_table.this.arn}/index/${local.listing_index_name}"
 }

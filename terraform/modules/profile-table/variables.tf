@@ -8,12 +8,6 @@ variable "name" {
   }
 }
 
-variable "user_type_index_name" {
-  description = "Name of the GSI keyed by user_type and created_at (the admin listing)."
-  type        = string
-  default     = "by_user_type"
-}
-
 variable "deletion_protection" {
   description = "Refuse to delete the table (turn off only for throwaway environments)."
   type        = bool

@@ -38,7 +38,10 @@ async fn store_before(
 ) {
     let (endpoint, answered) = emulator::scripted_endpoint(script);
     let sdk = emulator::sdk_config(&endpoint, emulator::SETUP).await;
-    (DynamoProfiles::new(&sdk, "profiles"), answered)
+    (
+        DynamoProfiles::new(&sdk, "profiles", super::shards()),
+        answered,
+    )
 }
 
 #[tokio::test]

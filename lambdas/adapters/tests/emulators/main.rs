@@ -5,6 +5,7 @@
 // Tests assert by unwrapping and panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod backfill;
 mod conflicts;
 mod presign;
 
@@ -12,14 +13,20 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use adapters::aws::Timeouts;
+use adapters::dynamo::Shards;
 use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
 use chrono::{TimeZone, Utc};
 use domain::fields::{BloodGroup, DateOfBirth, Email, PictureKey};
 use domain::ports::{Created, GroupDirectory, PictureStore, PortError, ProfileStore, UpdateError};
-use domain::{Profile, ProfileStatus, UserId, UserType};
+use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
 use test_support::emulator;
 
-fn profile(n: u32, user_type: UserType) -> Profile {
+/// Few shards, so that listings merge several of them and counters sum several items.
+pub fn shards() -> Shards {
+    Shards::new(4).unwrap()
+}
+
+pub fn profile(n: u32, user_type: UserType) -> Profile {
     let created =
         Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap() + chrono::Duration::seconds(n.into());
     Profile {
@@ -43,7 +50,7 @@ fn profile(n: u32, user_type: UserType) -> Profile {
 async fn store() -> DynamoProfiles {
     let sdk = emulator::setup_sdk().await;
     let table = emulator::create_profile_table(&sdk).await;
-    DynamoProfiles::new(&sdk, table)
+    DynamoProfiles::new(&sdk, table, shards())
 }
 
 #[tokio::test]
@@ -56,8 +63,8 @@ async fn create_is_conditional_and_counts_once() {
 
     assert_eq!(store.get(&p.user_id).await.unwrap(), Some(p));
     assert_eq!(
-        store.count_by_type().await.unwrap().get(&UserType::Patient),
-        Some(&1)
+        store.count_by_cohort().await.unwrap()[&Cohort::active(UserType::Patient)],
+        1
     );
 }
 
@@ -75,11 +82,65 @@ async fn updates_are_conditional_on_the_version_and_move_counters() {
 
     assert_eq!(stale, Err(UpdateError::Conflict));
     assert_eq!(store.get(&v1.user_id).await.unwrap().unwrap().version, 2);
-    let counts = store.count_by_type().await.unwrap();
+    let counts = store.count_by_cohort().await.unwrap();
     assert_eq!(
-        (counts[&UserType::Patient], counts[&UserType::Doctor]),
+        (
+            counts[&Cohort::active(UserType::Patient)],
+            counts[&Cohort::active(UserType::Doctor)]
+        ),
         (0, 1)
     );
+}
+
+#[tokio::test]
+async fn a_pending_doctor_is_counted_and_listed_apart_until_approved() {
+    let store = store().await;
+    let mut pending = profile(4, UserType::Doctor);
+    pending.status = ProfileStatus::PendingReview;
+    store.create(&pending).await.unwrap();
+    store.create(&profile(5, UserType::Doctor)).await.unwrap();
+
+    let counts = store.count_by_cohort().await.unwrap();
+    assert_eq!(counts.len(), 6, "every cohort is reported: {counts:?}");
+    assert_eq!(
+        (
+            counts[&Cohort::active(UserType::Doctor)],
+            counts[&Cohort::pending(UserType::Doctor)]
+        ),
+        (1, 1)
+    );
+    let listed = |page: domain::ports::Page| -> Vec<String> {
+        page.profiles.into_iter().map(|p| p.username).collect()
+    };
+    let doctors = store
+        .list(Cohort::active(UserType::Doctor), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(listed(doctors), ["user-5"]);
+
+    let mut approved = pending.clone();
+    approved.status = ProfileStatus::Active;
+    approved.version = 2;
+    store.update(&pending, &approved).await.unwrap();
+
+    let counts = store.count_by_cohort().await.unwrap();
+    assert_eq!(
+        (
+            counts[&Cohort::active(UserType::Doctor)],
+            counts[&Cohort::pending(UserType::Doctor)]
+        ),
+        (2, 0)
+    );
+    let waiting = store
+        .list(Cohort::pending(UserType::Doctor), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(listed(waiting), Vec::<String>::new());
+    let doctors = store
+        .list(Cohort::active(UserType::Doctor), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(listed(doctors), ["user-4", "user-5"]);
 }
 
 #[tokio::test]
@@ -113,13 +174,22 @@ async fn of_parallel_writers_on_one_version_exactly_one_wins() {
         winners[0]
     );
     // The type did not change: the counters did not either.
-    assert_eq!(store.count_by_type().await.unwrap()[&UserType::Patient], 1);
+    assert_eq!(
+        store.count_by_cohort().await.unwrap()[&Cohort::active(UserType::Patient)],
+        1
+    );
 }
 
 #[tokio::test]
-async fn listing_pages_through_one_type_in_creation_order() {
+async fn listing_pages_through_one_cohort_in_creation_order_across_shards() {
     let store = store().await;
-    for n in 10..17 {
+    let patients: Vec<u32> = (10..40).filter(|n| n % 2 == 0).collect();
+    let used: std::collections::BTreeSet<u32> = patients
+        .iter()
+        .map(|n| shards().of(&profile(*n, UserType::Patient).user_id))
+        .collect();
+    assert!(used.len() > 1, "the patients fall on several shards");
+    for n in 10..40 {
         store
             .create(&profile(
                 n,
@@ -136,17 +206,18 @@ async fn listing_pages_through_one_type_in_creation_order() {
     let mut after = None;
     loop {
         let page = store
-            .list(UserType::Patient, 2, after.as_ref())
+            .list(Cohort::active(UserType::Patient), 4, after.as_ref())
             .await
             .unwrap();
-        assert!(page.profiles.len() <= 2);
+        assert!(page.profiles.len() <= 4);
         seen.extend(page.profiles.iter().map(|p| p.username.clone()));
         match page.next {
             Some(next) => after = Some(next),
             None => break,
         }
     }
-    assert_eq!(seen, ["user-10", "user-12", "user-14", "user-16"]);
+    let expected: Vec<String> = patients.iter().map(|n| format!("user-{n}")).collect();
+    assert_eq!(seen, expected);
 }
 
 #[tokio::test]
@@ -154,7 +225,7 @@ async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failu
     use aws_sdk_dynamodb::types::AttributeValue;
     let sdk = emulator::setup_sdk().await;
     let table = emulator::create_profile_table(&sdk).await;
-    let store = DynamoProfiles::new(&sdk, &table);
+    let store = DynamoProfiles::new(&sdk, &table, shards());
     for n in 20..23 {
         store.create(&profile(n, UserType::Patient)).await.unwrap();
     }
@@ -174,7 +245,10 @@ async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failu
 
     assert_eq!(store.get(&broken).await, Err(PortError::Unreadable("name")));
 
-    let page = store.list(UserType::Patient, 10, None).await.unwrap();
+    let page = store
+        .list(Cohort::active(UserType::Patient), 10, None)
+        .await
+        .unwrap();
     let names: Vec<_> = page.profiles.iter().map(|p| p.username.as_str()).collect();
     assert_eq!(names, ["user-20", "user-22"]);
     assert_eq!(page.unreadable, std::slice::from_ref(&broken));
@@ -183,7 +257,7 @@ async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failu
     let (mut seen, mut unreadable, mut after) = (Vec::new(), Vec::new(), None);
     loop {
         let page = store
-            .list(UserType::Patient, 1, after.as_ref())
+            .list(Cohort::active(UserType::Patient), 1, after.as_ref())
             .await
             .unwrap();
         seen.extend(page.profiles.iter().map(|p| p.username.clone()));
@@ -206,7 +280,7 @@ async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failu
 async fn an_unreachable_table_is_an_unavailable_error() {
     let (_silent, endpoint) = emulator::silent_endpoint();
     let sdk = emulator::sdk_config(&endpoint, Timeouts::COGNITO_TRIGGER).await;
-    let store = DynamoProfiles::new(&sdk, "nowhere");
+    let store = DynamoProfiles::new(&sdk, "nowhere", shards());
     let err = store
         .get(&profile(1, UserType::Patient).user_id)
         .await

@@ -19,6 +19,7 @@ mod iam;
 mod journeys;
 mod lambda;
 mod matrix;
+mod migration;
 mod races;
 mod stack;
 mod validation;
@@ -256,6 +257,16 @@ async fn the_platform_runs_locally_end_to_end() {
                 users.clone(),
                 &api,
                 &stack.dir,
+                &cast.admin,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "profiles written under the old table layout are migrated by the backfill",
+            migration::old_layout_profiles_are_migrated_by_the_backfill(
+                &stack.info,
+                &api,
                 &cast.admin,
             ),
         )

@@ -166,8 +166,14 @@ pub async fn metrics(api: &Api, admin: &SignedIn) -> Value {
     reply.body
 }
 
+/// Profiles of `user_type` whose type is in force.
 pub fn count(metrics: &Value, user_type: &str) -> u64 {
     metrics["by_user_type"][user_type].as_u64().unwrap_or(0)
+}
+
+/// Profiles that requested `user_type` and wait for an Admin.
+pub fn pending(metrics: &Value, user_type: &str) -> u64 {
+    metrics["pending_review"][user_type].as_u64().unwrap_or(0)
 }
 
 pub async fn a_confirmation_delivered_many_times_counts_once(
@@ -266,31 +272,43 @@ pub async fn parallel_sign_ups_keep_the_metrics_exact(
     );
     let after = metrics(api, admin).await;
     assert_eq!(count(&after, "Patient"), count(&before, "Patient") + 6);
-    assert_eq!(count(&after, "Doctor"), count(&before, "Doctor") + 2);
-    // The counters equal the profiles actually stored.
-    let mut listed: std::collections::BTreeMap<String, u64> = Default::default();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/users?limit=100&cursor={c}"),
-            None => "/users?limit=100".to_string(),
-        };
-        let page = api.get(&path, &admin.id_token).await;
-        assert_eq!(page.status, 200, "{}", page.raw);
-        for item in page.body["items"].as_array().unwrap() {
-            *listed
-                .entry(item["user_type"].as_str().unwrap().to_string())
-                .or_default() += 1;
-        }
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => break,
+    assert_eq!(
+        (pending(&after, "Doctor"), count(&after, "Doctor")),
+        (pending(&before, "Doctor") + 2, count(&before, "Doctor")),
+        "requested Doctors are counted as pending, not as Doctors"
+    );
+    // The counters equal the profiles actually stored, status by status.
+    let mut listed: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for status in ["active", "pending_review"] {
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/users?status={status}&limit=100&cursor={c}"),
+                None => format!("/users?status={status}&limit=100"),
+            };
+            let page = api.get(&path, &admin.id_token).await;
+            assert_eq!(page.status, 200, "{}", page.raw);
+            for item in page.body["items"].as_array().unwrap() {
+                assert_eq!(item["status"], status, "listed under its status");
+                let user_type = item["user_type"].as_str().unwrap().to_string();
+                *listed.entry((user_type, status.to_string())).or_default() += 1;
+            }
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
         }
     }
     for user_type in ["Patient", "Doctor", "Admin"] {
+        let listed_as = |status: &str| {
+            listed
+                .get(&(user_type.to_string(), status.to_string()))
+                .copied()
+                .unwrap_or(0)
+        };
         assert_eq!(
-            listed.get(user_type).copied().unwrap_or(0),
-            count(&after, user_type),
+            (listed_as("active"), listed_as("pending_review")),
+            (count(&after, user_type), pending(&after, user_type)),
             "{user_type}: metrics vs stored profiles"
         );
     }

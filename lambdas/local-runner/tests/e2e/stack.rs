@@ -11,6 +11,7 @@ pub struct StackInfo {
     pub user_pool_id: String,
     pub user_pool_client_id: String,
     pub table_name: String,
+    pub profile_shards: u32,
 }
 
 pub struct Stack {
@@ -122,6 +123,7 @@ fn blank_info() -> StackInfo {
         user_pool_id: String::new(),
         user_pool_client_id: String::new(),
         table_name: String::new(),
+        profile_shards: 0,
     }
 }
 
@@ -140,6 +142,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
             "api_url",
             "aws_endpoint_url",
             "bucket_name",
+            "profile_shards",
             "region",
             "table_name",
             "user_pool_client_id",
@@ -155,5 +158,6 @@ fn read_info(path: &PathBuf) -> StackInfo {
         user_pool_id: field("user_pool_id"),
         user_pool_client_id: field("user_pool_client_id"),
         table_name: field("table_name"),
+        profile_shards: json["profile_shards"].as_u64().unwrap().try_into().unwrap(),
     }
 }

@@ -11,7 +11,7 @@ use domain::ports::{
     Created, GroupDirectory, Page, PageCursor, PortError, ProfileStore, UpdateError,
 };
 use domain::signup::SelfServicePolicy;
-use domain::{Profile, ProfileStatus, UserId, UserType};
+use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
 use post_confirmation::{Deps, Outcome, PostConfirmationError, handle};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -69,7 +69,7 @@ async fn first_confirmation_writes_the_profile_and_grants_patient() {
     assert_eq!(profile.blood_group.unwrap().as_str(), "O-");
     assert_eq!(profile.version, 1);
     assert_eq!(profile.created_at, now());
-    assert_eq!(deps.store.counters().get(&UserType::Patient), Some(&1));
+    assert_eq!(deps.store.counters()[&Cohort::active(UserType::Patient)], 1);
     assert_eq!(deps.groups.groups_of(ADA), [UserType::Patient].into());
 }
 
@@ -86,7 +86,15 @@ async fn admin_confirmed_doctor_request_is_pending_with_no_group() {
         (UserType::Doctor, ProfileStatus::PendingReview)
     );
     assert!(deps.groups.groups_of(BO).is_empty());
-    assert_eq!(deps.store.counters().get(&UserType::Doctor), Some(&1));
+    let counters = deps.store.counters();
+    assert_eq!(
+        (
+            counters[&Cohort::pending(UserType::Doctor)],
+            counters[&Cohort::active(UserType::Doctor)]
+        ),
+        (1, 0),
+        "a requested Doctor is counted as pending, not as a Doctor"
+    );
 }
 
 #[tokio::test]
@@ -142,7 +150,7 @@ async fn a_retried_confirmation_changes_nothing() {
     assert_eq!(outcome, Outcome::AlreadyCreated);
     assert_eq!(deps.store.stored(&id(ADA)).unwrap(), first);
     assert_eq!(deps.store.write_count(), 1);
-    assert_eq!(deps.store.counters().get(&UserType::Patient), Some(&1));
+    assert_eq!(deps.store.counters()[&Cohort::active(UserType::Patient)], 1);
 }
 
 #[tokio::test]
@@ -160,7 +168,7 @@ async fn a_retry_completes_a_group_grant_that_failed() {
     handle(&deps, event(CONFIRM), now()).await.unwrap();
 
     assert_eq!(deps.groups.groups_of(ADA), [UserType::Patient].into());
-    assert_eq!(deps.store.counters().get(&UserType::Patient), Some(&1));
+    assert_eq!(deps.store.counters()[&Cohort::active(UserType::Patient)], 1);
 }
 
 #[tokio::test]
@@ -316,17 +324,17 @@ impl<T: ProfileStore> ProfileStore for Slow<T> {
 
     async fn list(
         &self,
-        user_type: UserType,
+        cohort: Cohort,
         limit: u32,
         after: Option<&PageCursor>,
     ) -> Result<Page, PortError> {
         self.wait().await;
-        self.inner.list(user_type, limit, after).await
+        self.inner.list(cohort, limit, after).await
     }
 
-    async fn count_by_type(&self) -> Result<BTreeMap<UserType, u64>, PortError> {
+    async fn count_by_cohort(&self) -> Result<BTreeMap<Cohort, u64>, PortError> {
         self.wait().await;
-        self.inner.count_by_type().await
+        self.inner.count_by_cohort().await
     }
 }
 

@@ -10,10 +10,12 @@
 use std::time::{Duration, Instant};
 
 use adapters::aws::Timeouts;
+use adapters::dynamo::Shards;
 use adapters::{CognitoGroups, DynamoProfiles};
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
+use domain::ports::ProfileStore;
 use domain::signup::SelfServicePolicy;
+use domain::{Cohort, UserType};
 use post_confirmation::{Deps, Outcome, PostConfirmationError, handle};
 use serde_json::{Value, json};
 use test_support::emulator;
@@ -35,7 +37,7 @@ async fn stack(groups: &[&str]) -> Stack {
     let pool = emulator::create_user_pool(&sdk, groups).await;
     emulator::create_user(&sdk, &pool, &username()).await;
     let deps = Deps {
-        store: DynamoProfiles::new(&sdk, &table),
+        store: DynamoProfiles::new(&sdk, &table, Shards::new(4).unwrap()),
         groups: CognitoGroups::new(&sdk),
         policy: SelfServicePolicy::default(),
     };
@@ -79,19 +81,9 @@ async fn items(s: &Stack) -> Vec<String> {
     items
 }
 
-async fn counter(s: &Stack, user_type: &str) -> Option<String> {
-    let out = aws_sdk_dynamodb::Client::new(&s.sdk)
-        .get_item()
-        .table_name(&s.table)
-        .key("PK", AttributeValue::S("METRICS".into()))
-        .key("SK", AttributeValue::S(format!("USER_TYPE#{user_type}")))
-        .send()
-        .await
-        .unwrap();
-    out.item()
-        .and_then(|i| i.get("count"))
-        .and_then(|v| v.as_n().ok())
-        .cloned()
+/// The active Patients the counters hold.
+async fn patients_counted(s: &Stack) -> u64 {
+    s.deps.store.count_by_cohort().await.unwrap()[&Cohort::active(UserType::Patient)]
 }
 
 #[tokio::test]
@@ -109,7 +101,7 @@ async fn first_confirmation_writes_profile_counter_and_group() {
         |r| r.contains("PK=S(\"USER#5f3c0e2a-9b1d-4c7e-8a6f-2d4b6c8e0a13\")")
             && r.contains("version=N(\"1\")")
     ));
-    assert_eq!(counter(&s, "Patient").await.as_deref(), Some("1"));
+    assert_eq!(patients_counted(&s).await, 1);
     assert_eq!(
         emulator::groups_of(&s.sdk, &s.pool, &username()).await,
         ["Patient"]
@@ -175,7 +167,7 @@ async fn parallel_deliveries_create_one_profile_and_count_once() {
             other => panic!("a parallel delivery ended with {other:?}"),
         }
     }
-    assert_eq!(counter(&s, "Patient").await.as_deref(), Some("1"));
+    assert_eq!(patients_counted(&s).await, 1);
     assert_eq!(items(&s).await.len(), 2);
     assert_eq!(
         emulator::groups_of(&s.sdk, &s.pool, &username()).await,
@@ -221,7 +213,7 @@ async fn a_retry_completes_a_group_grant_the_first_attempt_could_not_make() {
         emulator::groups_of(&s.sdk, &s.pool, &username()).await,
         ["Patient"]
     );
-    assert_eq!(counter(&s, "Patient").await.as_deref(), Some("1"));
+    assert_eq!(patients_counted(&s).await, 1);
 }
 
 #[tokio::test]
@@ -231,7 +223,7 @@ async fn a_table_that_never_answers_fails_inside_cognitos_five_seconds_and_grant
     let (_silent, endpoint) = emulator::silent_endpoint();
     let dead = emulator::sdk_config(&endpoint, Timeouts::COGNITO_TRIGGER).await;
     let deps = Deps {
-        store: DynamoProfiles::new(&dead, &s.table),
+        store: DynamoProfiles::new(&dead, &s.table, Shards::new(4).unwrap()),
         groups: CognitoGroups::new(&s.sdk),
         policy: SelfServicePolicy::default(),
     };

@@ -106,8 +106,11 @@ async fn bad_listing_parameters_are_400() {
         vec![("limit", "101")],
         vec![("limit", "ten")],
         vec![("user_type", "admin")],
+        vec![("status", "pending")],
+        vec![("status", "Active")],
         vec![("cursor", "garbage")],
         vec![("cursor", cursor.as_str()), ("user_type", "Doctor")],
+        vec![("cursor", cursor.as_str()), ("status", "pending_review")],
         vec![("sort", "email")],
     ] {
         let reply = Call::new("GET", "/users")
@@ -146,8 +149,61 @@ async fn metrics_report_the_counters() {
     assert_eq!(reply.status, 200);
     assert_eq!(
         reply.body,
-        serde_json::json!({"total": 5, "by_user_type": {"Patient": 3, "Doctor": 2, "Admin": 0}})
+        serde_json::json!({
+            "total": 5,
+            "by_user_type": {"Patient": 3, "Doctor": 2, "Admin": 0},
+            "pending_review": {"Patient": 0, "Doctor": 0, "Admin": 0},
+        })
     );
+}
+
+const PENDING: &str = "00000000-0000-4000-8000-000000000006";
+
+#[tokio::test]
+async fn a_requested_doctor_is_counted_and_listed_apart_from_approved_ones() {
+    let deps = seeded();
+    deps.profiles.insert(profile(
+        PENDING,
+        UserType::Doctor,
+        ProfileStatus::PendingReview,
+    ));
+    let admin_get = |path: &'static str, params: Vec<(&'static str, &'static str)>| {
+        let deps = deps.clone();
+        async move {
+            let reply = Call::new("GET", path)
+                .by(ROOT, &["Admin"])
+                .query(&params)
+                .send(&deps)
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            reply.body
+        }
+    };
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["user_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let metrics = admin_get("/admin/metrics", vec![]).await;
+    assert_eq!(metrics["by_user_type"]["Doctor"], 2, "{metrics}");
+    assert_eq!(metrics["pending_review"]["Doctor"], 1, "{metrics}");
+    assert_eq!(metrics["total"], 6, "{metrics}");
+
+    let doctors = admin_get("/users", vec![("user_type", "Doctor")]).await;
+    assert_eq!(ids(&doctors), [IDS[3], IDS[4]]);
+    let waiting = admin_get(
+        "/users",
+        vec![("user_type", "Doctor"), ("status", "pending_review")],
+    )
+    .await;
+    assert_eq!(ids(&waiting), [PENDING]);
+    assert_eq!(waiting["items"][0]["status"], "pending_review");
+    let everyone_waiting = admin_get("/users", vec![("status", "pending_review")]).await;
+    assert_eq!(ids(&everyone_waiting), [PENDING]);
 }
 
 #[tokio::test]

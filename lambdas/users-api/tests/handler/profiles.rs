@@ -1,5 +1,5 @@
 use domain::fields::PictureKey;
-use domain::{ProfileStatus, UserType};
+use domain::{Cohort, ProfileStatus, UserType};
 use serde_json::json;
 
 use crate::support::*;
@@ -148,7 +148,10 @@ async fn a_missing_own_profile_is_created_from_the_token() {
         ),
         (Some("Patient"), Some("active"))
     );
-    assert_eq!(deps.profiles.counters().get(&UserType::Patient), Some(&1));
+    assert_eq!(
+        deps.profiles.counters()[&Cohort::active(UserType::Patient)],
+        1
+    );
 }
 
 /// What PostConfirmation would have stored for the same attributes.

@@ -24,6 +24,7 @@ pub fn deps() -> Arc<TestDeps> {
     let config = UsersApiConfig::from_lookup(|name| {
         match name {
             "PROFILE_TABLE_NAME" => Some("profiles"),
+            "PROFILE_SHARDS" => Some("16"),
             "PICTURE_BUCKET_NAME" => Some("pictures"),
             "USER_POOL_ID" => Some(POOL),
             "MAX_PICTURE_BYTES" => Some("1048576"),

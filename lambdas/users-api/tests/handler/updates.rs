@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use domain::{ProfileStatus, UserType};
+use domain::{Cohort, ProfileStatus, UserType};
 use serde_json::json;
 
 use crate::support::*;
@@ -181,7 +181,15 @@ async fn an_admin_approves_a_pending_doctor_and_the_group_follows() {
         deps.groups.groups_of(&format!("{BO}-username")),
         BTreeSet::from([UserType::Doctor])
     );
-    assert_eq!(deps.profiles.counters().get(&UserType::Doctor), Some(&1));
+    let counters = deps.profiles.counters();
+    assert_eq!(
+        (
+            counters[&Cohort::active(UserType::Doctor)],
+            counters[&Cohort::pending(UserType::Doctor)]
+        ),
+        (1, 0),
+        "approval moves the count from pending to Doctor"
+    );
 }
 
 #[tokio::test]
@@ -211,10 +219,10 @@ async fn an_admin_moves_a_patient_to_doctor_and_counters_follow() {
     let counters = deps.profiles.counters();
     assert_eq!(
         (
-            counters.get(&UserType::Patient),
-            counters.get(&UserType::Doctor)
+            counters[&Cohort::active(UserType::Patient)],
+            counters[&Cohort::active(UserType::Doctor)]
         ),
-        (Some(&0), Some(&1))
+        (0, 1)
     );
 }
 
