@@ -298,7 +298,7 @@ fn one_second(workload: &Workload, random: &mut Random) -> Vec<Request> {
     for _ in 0..workload.listings {
         requests.push(Request::List {
             cohort: Cohort::active(UserType::Patient),
-            page: 100,
+            page: 20,
         });
     }
     for _ in 0..workload.metrics {
