@@ -18,26 +18,40 @@ pub struct Timeouts {
     pub attempt: Duration,
     pub operation: Duration,
     pub max_attempts: u32,
+    /// Retry `n` first sleeps a random time up to `initial_backoff * 2^(n-1)` (full jitter).
+    pub initial_backoff: Duration,
 }
 
 impl Timeouts {
     /// Cognito waits 5 s for a trigger: a first confirmation's two calls of at most
     /// 1.8 s each leave room for a cold start (a retry's third call is cut off by
-    /// `post_confirmation::DEADLINE`).
+    /// `post_confirmation::DEADLINE`). The SDK's default first backoff (1 s, then 2 s)
+    /// would spend the 1.8 s sleeping, so a throttled call would rarely see its third
+    /// attempt; 200 ms, then 400 ms, at most, lets all three run.
     pub const COGNITO_TRIGGER: Timeouts = Timeouts {
         connect: Duration::from_millis(500),
         attempt: Duration::from_millis(700),
         operation: Duration::from_millis(1800),
         max_attempts: 3,
+        initial_backoff: Duration::from_millis(200),
     };
 
     /// The API answers a dependency outage with 503 well inside API Gateway's 29 s.
+    /// The SDK's default backoff (at most 1 s, then 2 s) fits inside the 4 s.
     pub const API: Timeouts = Timeouts {
         connect: Duration::from_secs(1),
         attempt: Duration::from_millis(1500),
         operation: Duration::from_secs(4),
         max_attempts: 3,
+        initial_backoff: Duration::from_secs(1),
     };
+
+    /// The longest a call may sleep between its attempts, whatever the jitter draws.
+    pub fn longest_backoff(&self) -> Duration {
+        (1..self.max_attempts)
+            .map(|retry| self.initial_backoff * 2u32.saturating_pow(retry - 1))
+            .sum()
+    }
 }
 
 /// Region, credentials and endpoint come from the environment as usual
@@ -60,7 +74,11 @@ pub fn config_loader(timeouts: Timeouts) -> aws_config::ConfigLoader {
                 .operation_timeout(timeouts.operation)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(timeouts.max_attempts)
+                .with_initial_backoff(timeouts.initial_backoff),
+        )
 }
 
 /// Error codes that mean "slow down": the same call may succeed shortly, so they are
@@ -153,6 +171,18 @@ mod tests {
             "directory",
             &answered(status, AdminAddUserToGroupError::generic(meta(code))),
         )
+    }
+
+    #[test]
+    fn every_attempt_of_a_throttled_call_runs_inside_its_operation_time() {
+        // A throttle is answered at once; 100 ms an attempt is already a slow answer.
+        for timeouts in [Timeouts::API, Timeouts::COGNITO_TRIGGER] {
+            let quick_attempts = Duration::from_millis(100) * timeouts.max_attempts;
+            assert!(
+                timeouts.longest_backoff() + quick_attempts < timeouts.operation,
+                "{timeouts:?}"
+            );
+        }
     }
 
     #[test]

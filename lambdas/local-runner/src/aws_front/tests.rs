@@ -149,6 +149,7 @@ async fn a_crashed_or_hung_trigger_is_cognitos_unexpected_lambda_error_and_creat
         attempt: Duration::from_secs(25),
         operation: Duration::from_secs(25),
         max_attempts: 1,
+        initial_backoff: Duration::from_secs(1),
     };
     let idp = cognito::Client::new(&emulator::sdk_config(&endpoint, timeouts).await);
     let exists = |username: &'static str| {
@@ -563,6 +564,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         attempt: Duration::from_secs(30),
         operation: Duration::from_secs(30),
         max_attempts: 1,
+        initial_backoff: Duration::from_secs(1),
     };
     let client = aws_sdk_dynamodb::Client::new(&emulator::sdk_config(&endpoint, one_attempt).await);
     let counter = |pk: &str| {
