@@ -112,6 +112,7 @@ async fn serve_front(
         functions,
         identities,
         moto: Moto::new(moto, emulator::REGION),
+        throttles: Throttles::default(),
     });
     let serving = front.clone();
     tokio::spawn(http::serve(listener, move |_, request| {
