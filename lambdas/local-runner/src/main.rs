@@ -165,6 +165,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
         identities,
         moto: moto.clone(),
         transactions: aws_front::InFlight::new(applied.table_keys.clone()),
+        throttles: aws_front::Throttles::default(),
     });
     let gateway = Arc::new(Gateway {
         applied: applied.clone(),

@@ -280,6 +280,7 @@ pub const SETUP: Timeouts = Timeouts {
     attempt: Duration::from_secs(30),
     operation: Duration::from_secs(60),
     max_attempts: 3,
+    initial_backoff: Duration::from_secs(1),
 };
 
 /// An SDK configuration for setup and checks against moto.

@@ -2,6 +2,7 @@
 //! credentials is first judged against its role's policies, as IAM would. Everything then
 //! goes to moto unchanged, except the Cognito operations that fire triggers or that moto
 //! checks more loosely than AWS, and Lambda's Invoke, which runs the function here.
+//! DynamoDB and Cognito calls can be throttled on request (`throttles`, local only).
 
 mod access;
 mod cognito;
@@ -9,11 +10,13 @@ mod errors;
 mod lambda;
 mod moto;
 mod moto_gaps;
+mod throttles;
 mod transactions;
 
 pub use moto_gaps::relax_transport_conditions;
 
 pub use moto::Moto;
+pub use throttles::Throttles;
 pub use transactions::InFlight;
 
 use crate::applied::Applied;
@@ -41,6 +44,8 @@ pub struct Front {
     pub moto: Moto,
     /// TransactWriteItems in flight, so that overlapping ones conflict as on DynamoDB.
     pub transactions: InFlight,
+    /// Throttling injected through `/_local/throttle`.
+    pub throttles: Throttles,
 }
 
 pub async fn handle(front: Arc<Front>, request: Request) -> Response {
@@ -49,6 +54,9 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         Ok(body) => body,
         Err(e) => return http::json(413, &serde_json::json!({"message": e.to_string()})),
     };
+    if parts.uri.path() == throttles::CONTROL_PATH {
+        return front.throttles.control(&parts.method, &body);
+    }
     let caller = match access::authorize(&front, &parts, &body) {
         Ok(caller) => caller.cloned(),
         Err(denied) => return denied.into_response(),
@@ -59,6 +67,14 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         return lambda::invoke(&front, &function, parts.uri.query(), body).await;
     }
     let operation = operation_of(&parts, COGNITO_TARGET_PREFIX).map(str::to_string);
+    let throttled = match (&operation, operation_of(&parts, DYNAMODB_TARGET_PREFIX)) {
+        (Some(cognito), _) => front.throttles.take("cognito-idp", cognito),
+        (None, Some(dynamodb)) => front.throttles.take("dynamodb", dynamodb),
+        (None, None) => None,
+    };
+    if let Some(throttled) = throttled {
+        return throttled.into_response();
+    }
     match operation {
         Some(operation) => cognito::handle(&front, &operation, parts, body).await,
         None => {

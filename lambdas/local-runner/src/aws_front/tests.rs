@@ -112,6 +112,7 @@ async fn serve_front(
         functions,
         identities,
         moto: Moto::new(moto, emulator::REGION),
+        throttles: Throttles::default(),
     });
     let serving = front.clone();
     tokio::spawn(http::serve(listener, move |_, request| {
@@ -149,6 +150,7 @@ async fn a_crashed_or_hung_trigger_is_cognitos_unexpected_lambda_error_and_creat
         attempt: Duration::from_secs(25),
         operation: Duration::from_secs(25),
         max_attempts: 1,
+        initial_backoff: Duration::from_secs(1),
     };
     let idp = cognito::Client::new(&emulator::sdk_config(&endpoint, timeouts).await);
     let exists = |username: &'static str| {
@@ -563,6 +565,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         attempt: Duration::from_secs(30),
         operation: Duration::from_secs(30),
         max_attempts: 1,
+        initial_backoff: Duration::from_secs(1),
     };
     let client = aws_sdk_dynamodb::Client::new(&emulator::sdk_config(&endpoint, one_attempt).await);
     let counter = |pk: &str| {
@@ -644,4 +647,179 @@ async fn lambda_invoke_takes_an_applied_alias_or_version_in_the_name_arn_or_qual
     let (status, _, body) = invoke(&endpoint, "pre-signup:live?Qualifier=1", event).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("InvalidParameterValueException"), "{body}");
+}
+
+/// A front before moto whose applied state names nothing: every call goes to moto.
+async fn plain_front(name: &str) -> String {
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        functions: vec![],
+        qualifiers: vec![],
+        user_pools: vec![],
+        app_clients: vec![],
+        rest_api: None,
+        bucket_policies: vec![],
+        roles: vec![],
+        table_keys: Default::default(),
+    };
+    serve_front(applied, &emulator::moto().endpoint(), temp_dir(name))
+        .await
+        .0
+}
+
+/// Sets the front's one throttle through its control endpoint, as a developer would with
+/// curl (earlier rules are removed first).
+async fn throttle(endpoint: &str, setting: serde_json::Value) {
+    let url = format!("{endpoint}/_local/throttle");
+    let (status, body) = test_support::http::send("DELETE", &url, &[], b"").await;
+    assert_eq!(status, 200, "{body}");
+    let body = setting.to_string();
+    let length = body.len().to_string();
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", length.as_str()),
+    ];
+    let (status, body) = test_support::http::send("POST", &url, &headers, body.as_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// (remaining, seen) of the front's one throttle rule.
+async fn throttle_counts(endpoint: &str) -> (u64, u64) {
+    let url = format!("{endpoint}/_local/throttle");
+    let (status, body) = test_support::http::send("GET", &url, &[], b"").await;
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let rule = &listed["rules"][0];
+    (
+        rule["remaining"].as_u64().unwrap(),
+        rule["seen"].as_u64().unwrap(),
+    )
+}
+
+/// The configurations the functions run with: the API's and the trigger's.
+const FUNCTION_TIMEOUTS: [(&str, Timeouts); 2] = [
+    ("API", Timeouts::API),
+    ("COGNITO_TRIGGER", Timeouts::COGNITO_TRIGGER),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_dynamodb_reads_are_retried_then_surface_as_unavailable() {
+    use domain::ports::{PortError, ProfileStore};
+    let endpoint = plain_front("throttle-dynamodb").await;
+    let table = emulator::create_profile_table(&emulator::setup_sdk().await).await;
+    let id = domain::UserId::parse("0b7c5e0a-55f6-4e8f-9a35-3a4f2b1c9d01").unwrap();
+
+    for (name, timeouts) in FUNCTION_TIMEOUTS {
+        let store = adapters::DynamoProfiles::new(
+            &emulator::sdk_config(&endpoint, timeouts).await,
+            table.clone(),
+        );
+        let retries = timeouts.max_attempts - 1;
+
+        // Fewer throttles than attempts: the SDK's retries get through.
+        throttle(
+            &endpoint,
+            serde_json::json!({"service": "dynamodb", "operation": "GetItem", "times": retries}),
+        )
+        .await;
+        assert_eq!(store.get(&id).await, Ok(None), "{name}");
+        assert_eq!(
+            throttle_counts(&endpoint).await,
+            (0, u64::from(retries) + 1),
+            "{name}: every throttle retried, then one attempt answered"
+        );
+
+        // As many as attempts, with either code: a retriable outage, inside the call's time.
+        for error in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+        ] {
+            throttle(
+                &endpoint,
+                serde_json::json!({"service": "dynamodb", "operation": "*", "times": timeouts.max_attempts, "error": error}),
+            )
+            .await;
+            let started = Instant::now();
+            let got = store.get(&id).await;
+            let took = started.elapsed();
+            assert_eq!(
+                got,
+                Err(PortError::Unavailable("profile store", error.to_string())),
+                "{name}"
+            );
+            assert!(took < timeouts.operation, "{name}: {took:?}");
+            assert_eq!(
+                throttle_counts(&endpoint).await,
+                (0, u64::from(timeouts.max_attempts)),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_cognito_group_grants_are_retried_then_surface_as_unavailable() {
+    use domain::ports::{GroupDirectory, PortError};
+    let endpoint = plain_front("throttle-cognito").await;
+    let setup = emulator::setup_sdk().await;
+    let pool = emulator::create_user_pool(&setup, &["Patient"]).await;
+
+    for (name, timeouts) in FUNCTION_TIMEOUTS {
+        let groups = adapters::CognitoGroups::new(&emulator::sdk_config(&endpoint, timeouts).await);
+        let retries = timeouts.max_attempts - 1;
+        let granted = format!("granted-{}", name.to_lowercase());
+        let refused = format!("refused-{}", name.to_lowercase());
+        emulator::create_user(&setup, &pool, &granted).await;
+        emulator::create_user(&setup, &pool, &refused).await;
+
+        throttle(
+            &endpoint,
+            serde_json::json!({"service": "cognito-idp", "operation": "AdminAddUserToGroup", "times": retries}),
+        )
+        .await;
+        let added = groups
+            .add_to_group(&pool, &granted, domain::UserType::Patient)
+            .await;
+        assert_eq!(added, Ok(()), "{name}");
+        assert_eq!(
+            throttle_counts(&endpoint).await,
+            (0, u64::from(retries) + 1),
+            "{name}"
+        );
+        assert_eq!(
+            emulator::groups_of(&setup, &pool, &granted).await,
+            ["Patient"]
+        );
+
+        throttle(
+            &endpoint,
+            serde_json::json!({"service": "cognito-idp", "operation": "*", "times": timeouts.max_attempts}),
+        )
+        .await;
+        let started = Instant::now();
+        let added = groups
+            .add_to_group(&pool, &refused, domain::UserType::Patient)
+            .await;
+        let took = started.elapsed();
+        assert_eq!(
+            added,
+            Err(PortError::Unavailable(
+                "user directory",
+                "TooManyRequestsException".to_string()
+            )),
+            "{name}"
+        );
+        assert!(took < timeouts.operation, "{name}: {took:?}");
+        assert_eq!(
+            throttle_counts(&endpoint).await,
+            (0, u64::from(timeouts.max_attempts)),
+            "{name}"
+        );
+        assert!(
+            emulator::groups_of(&setup, &pool, &refused)
+                .await
+                .is_empty()
+        );
+    }
 }

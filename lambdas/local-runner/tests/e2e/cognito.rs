@@ -96,6 +96,7 @@ impl Users {
             attempt: Duration::from_secs(15),
             operation: Duration::from_secs(20),
             max_attempts: 1,
+            initial_backoff: Duration::from_secs(1),
         };
         let config = config_loader(timeouts)
             .endpoint_url(&stack.aws_endpoint_url)

@@ -1,12 +1,14 @@
-//! Faults: the emulator behind every AWS call frozen (SIGSTOP) or slowed mid-request.
+//! Faults: the emulator behind every AWS call frozen (SIGSTOP) or slowed mid-request, or
+//! DynamoDB throttling injected at the AWS front (`/_local/throttle`).
 //! The API answers a well-formed 503 in time, the trigger fails inside Cognito's 5 s,
 //! and once the emulator is back a retry completes with nothing half-written.
 
 use super::api::Api;
-use super::cognito::{SignedIn, Users, unique_email};
+use super::cognito::{PASSWORD, SignedIn, Users, unique_email};
 use super::lambda::{Lambda, confirmation_event};
 use super::races::{count, metrics};
 use serde_json::json;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -198,4 +200,182 @@ pub async fn a_paused_emulator_only_delays_the_answer(
         "answered after the pause, not by giving up: {took:?}"
     );
     eprintln!("e2e: GET /users/me with moto paused for 0.8 s: 200 in {took:?}");
+}
+
+/// Throttles set on the AWS front, all removed when dropped (so a failed assertion never
+/// leaves later checks throttled).
+struct Throttles {
+    url: String,
+}
+
+impl Throttles {
+    fn on(aws_endpoint_url: &str) -> Throttles {
+        Throttles {
+            url: format!("{}/_local/throttle", aws_endpoint_url.trim_end_matches('/')),
+        }
+    }
+
+    /// The next `times` calls of `service`'s `operation` (or `*`: any) are throttled;
+    /// earlier rules are removed.
+    async fn set(&self, service: &str, operation: &str, times: u32) {
+        self.clear();
+        let body = json!({"service": service, "operation": operation, "times": times}).to_string();
+        let length = body.len().to_string();
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", length.as_str()),
+        ];
+        let (status, reply) =
+            test_support::http::send("POST", &self.url, &headers, body.as_bytes()).await;
+        assert_eq!(status, 200, "{reply}");
+    }
+
+    /// (remaining, seen) of the one rule set.
+    async fn counts(&self) -> (u64, u64) {
+        let (status, reply) = test_support::http::send("GET", &self.url, &[], b"").await;
+        assert_eq!(status, 200, "{reply}");
+        let listed: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        let rule = &listed["rules"][0];
+        (
+            rule["remaining"].as_u64().unwrap(),
+            rule["seen"].as_u64().unwrap(),
+        )
+    }
+
+    /// DELETE, blocking: also runs from `drop`.
+    fn clear(&self) {
+        let rest = self.url.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+}
+
+impl Drop for Throttles {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// The SDK's attempts per call in the API and in the trigger.
+const API_ATTEMPTS: u32 = adapters::aws::Timeouts::API.max_attempts;
+const TRIGGER_ATTEMPTS: u32 = adapters::aws::Timeouts::COGNITO_TRIGGER.max_attempts;
+
+pub async fn throttling_is_retried_then_a_503_or_a_retriable_confirmation(
+    aws_endpoint_url: &str,
+    users: &Users,
+    api: &Api,
+    patient: &SignedIn,
+    admin: &SignedIn,
+) {
+    let throttles = Throttles::on(aws_endpoint_url);
+
+    // Fewer throttles than attempts: the API's SDK retries get through.
+    throttles.set("dynamodb", "*", API_ATTEMPTS - 1).await;
+    let reply = api.get("/users/me", &patient.id_token).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let (remaining, seen) = throttles.counts().await;
+    assert!(
+        remaining == 0 && seen > u64::from(API_ATTEMPTS - 1),
+        "every throttle was met and retried: remaining {remaining}, seen {seen}"
+    );
+    eprintln!(
+        "e2e: GET /users/me through {} throttled DynamoDB calls: 200",
+        API_ATTEMPTS - 1
+    );
+
+    // As many as attempts: the documented 503 with Retry-After, in time.
+    throttles.set("dynamodb", "*", API_ATTEMPTS).await;
+    let started = Instant::now();
+    let reply = api.get("/users/me", &patient.id_token).await;
+    let took = started.elapsed();
+    assert_eq!(reply.status, 503, "{}", reply.raw);
+    assert_eq!(
+        reply.body["error"]["code"], "service_unavailable",
+        "{}",
+        reply.raw
+    );
+    assert_eq!(reply.header("retry-after"), Some("2"));
+    assert!(took < API_ANSWERS_WITHIN, "answered after {took:?}");
+    assert_eq!(throttles.counts().await, (0, u64::from(API_ATTEMPTS)));
+    eprintln!("e2e: GET /users/me with every attempt throttled: 503 in {took:?}");
+    let reply = api.get("/users/me", &patient.id_token).await;
+    assert_eq!(reply.status, 200, "after the throttling: {}", reply.raw);
+
+    // A confirmation whose profile write, or whose group grant, is throttled out fails
+    // with the trigger's "please retry"; the same confirmation sent again completes.
+    for (service, operation) in [("dynamodb", "*"), ("cognito-idp", "AdminAddUserToGroup")] {
+        throttled_confirmation_completes_on_retry(
+            &throttles, users, api, admin, service, operation,
+        )
+        .await;
+    }
+}
+
+async fn throttled_confirmation_completes_on_retry(
+    throttles: &Throttles,
+    users: &Users,
+    api: &Api,
+    admin: &SignedIn,
+    service: &str,
+    operation: &str,
+) {
+    let metrics_before = metrics(api, admin).await;
+    let email = unique_email("throttled.patient");
+    users
+        .sign_up(&email, &[("custom:user_type", "Patient")])
+        .await
+        .unwrap();
+    throttles.set(service, operation, TRIGGER_ATTEMPTS).await;
+    let started = Instant::now();
+    let (code, message) = users.admin_confirm(&email).await.unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(
+        code, "UserLambdaValidationException",
+        "{service}: {message}"
+    );
+    assert!(message.contains("please retry"), "{service}: {message}");
+    assert!(
+        took < COGNITO_TRIGGER_BUDGET,
+        "{service}: failed after {took:?}"
+    );
+    assert_eq!(
+        throttles.counts().await,
+        (0, u64::from(TRIGGER_ATTEMPTS)),
+        "{service}"
+    );
+    eprintln!(
+        "e2e: AdminConfirmSignUp with {service} {operation} throttled out: {code} in {took:?}"
+    );
+
+    // moto confirmed the user before the trigger ran and confirms it again, firing
+    // PostConfirmation again: the retry.
+    users
+        .admin_confirm(&email)
+        .await
+        .unwrap_or_else(|e| panic!("{service}: the retried confirmation: {e:?}"));
+    let signed_in = users.sign_in(&email, PASSWORD).await;
+    let profile = api.get("/users/me", &signed_in.id_token).await;
+    assert_eq!(
+        (profile.status, profile.body["version"].as_u64()),
+        (200, Some(1)),
+        "{service}: {}",
+        profile.raw
+    );
+    assert_eq!(users.groups_of(&email).await, ["Patient"], "{service}");
+    assert_eq!(
+        count(&metrics(api, admin).await, "Patient"),
+        count(&metrics_before, "Patient") + 1,
+        "{service}: the throttled and the retried confirmation count once"
+    );
 }

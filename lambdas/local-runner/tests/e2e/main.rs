@@ -280,7 +280,20 @@ async fn the_platform_runs_locally_end_to_end() {
         })
         .await;
 
-    // Faults: moto frozen, then back; then the profile table deleted (the stack stays broken).
+    // Faults: throttling injected, then moto frozen, then back; then the profile table
+    // deleted (the stack stays broken).
+    checks
+        .run(
+            "throttling is retried, then a 503 or a retriable confirmation",
+            faults::throttling_is_retried_then_a_503_or_a_retriable_confirmation(
+                &stack.info.aws_endpoint_url,
+                &users,
+                &api,
+                &cast.patient,
+                &cast.admin,
+            ),
+        )
+        .await;
     checks
         .run(
             "a frozen emulator gets 503s and a failed trigger, then recovery",
