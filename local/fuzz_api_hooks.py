@@ -6,7 +6,7 @@ are accepted still means something for the other fields. Negative values are unt
 (they must still get 400).
 
 - `cursor` on GET /users is opaque: the schema can only say `[A-Za-z0-9_-]+`, while the
-  API accepts just a `next_cursor` it issued for the same `user_type` filter.
+  API accepts just a `next_cursor` it issued for the same `user_type` and `status` filters.
 - `dob` on PUT /users/{id} must not be in the future nor more than 130 years ago, a
   window relative to today.
 
@@ -38,11 +38,15 @@ def record_sent_values(body) -> None:
             out.write(json.dumps(values) + "\n")
 
 
-def issued_cursor(seed: str, user_type: str | None) -> str:
+STATUSES = ["active", "pending_review"]
+
+
+def issued_cursor(seed: str, user_type: str | None, status: str | None) -> str:
     # Derived from the generated value, so a fixed seed still gives the same requests.
     digest = hashlib.sha256(seed.encode()).digest()
     cursor = {
         "f": user_type or "",
+        "s": status or "active",
         "t": user_type or TYPES[digest[0] % 3],
         "c": "2026-01-01T00:00:00.000Z",
         "u": str(uuid.UUID(bytes=digest[:16], version=4)),
@@ -73,8 +77,14 @@ def map_case(context, case):
     route = (operation.method.upper(), operation.path) if operation is not None else None
     if route == ("GET", "/users") and positive(case, ParameterLocation.QUERY):
         query = case.query or {}
-        if isinstance(query.get("cursor"), str) and query.get("user_type") in (None, *TYPES):
-            query["cursor"] = issued_cursor(query["cursor"], query.get("user_type"))
+        if (
+            isinstance(query.get("cursor"), str)
+            and query.get("user_type") in (None, *TYPES)
+            and query.get("status") in (None, *STATUSES)
+        ):
+            query["cursor"] = issued_cursor(
+                query["cursor"], query.get("user_type"), query.get("status")
+            )
     if route == ("PUT", "/users/{id}") and positive(case, ParameterLocation.BODY):
         body = case.body
         if isinstance(body, dict) and isinstance(body.get("dob"), str):
