@@ -44,6 +44,7 @@ locals {
     "OPTIONS /users"                         = { authorized = false }
     "GET /users/{id}"                        = { authorized = true }
     "PUT /users/{id}"                        = { authorized = true }
+    "DELETE /users/{id}"                     = { authorized = true }
     "OPTIONS /users/{id}"                    = { authorized = false }
     "POST /users/{id}/picture-upload-url"    = { authorized = true }
     "OPTIONS /users/{id}/picture-upload-url" = { authorized = false }
@@ -226,8 +227,25 @@ module "users_api" {
       resources = [module.picture_bucket.arn]
     },
     {
+      # Deleting an account lists every version of its pictures...
+      sid       = "ListPictureVersions"
+      actions   = ["s3:ListBucketVersions"]
+      resources = [module.picture_bucket.arn]
+    },
+    {
+      # ...and removes each version and delete marker under its prefix.
+      sid       = "DeletePictures"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+      resources = [module.picture_bucket.picture_objects_arn]
+    },
+    {
       sid       = "MoveUserBetweenGroups"
       actions   = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"]
+      resources = [module.user_pool.arn]
+    },
+    {
+      sid       = "DeleteAccounts"
+      actions   = ["cognito-idp:AdminDeleteUser"]
       resources = [module.user_pool.arn]
     },
   ]

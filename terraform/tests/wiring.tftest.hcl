@@ -219,7 +219,7 @@ run "every_route_but_health_and_preflight_is_authorized" {
     condition = toset(keys(module.api.methods)) == toset([
       "GET /health",
       "GET /users", "OPTIONS /users",
-      "GET /users/{id}", "PUT /users/{id}", "OPTIONS /users/{id}",
+      "GET /users/{id}", "PUT /users/{id}", "DELETE /users/{id}", "OPTIONS /users/{id}",
       "POST /users/{id}/picture-upload-url", "OPTIONS /users/{id}/picture-upload-url",
       "GET /admin/metrics", "OPTIONS /admin/metrics",
     ])
@@ -271,8 +271,20 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
         actions   = toset(["s3:ListBucket"])
         resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1"]
       }
+      ListPictureVersions = {
+        actions   = toset(["s3:ListBucketVersions"])
+        resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1"]
+      }
+      DeletePictures = {
+        actions   = toset(["s3:DeleteObject", "s3:DeleteObjectVersion"])
+        resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1/profile-pictures/*"]
+      }
       MoveUserBetweenGroups = {
         actions   = toset(["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"])
+        resources = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"]
+      }
+      DeleteAccounts = {
+        actions   = toset(["cognito-idp:AdminDeleteUser"])
         resources = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"]
       }
     }

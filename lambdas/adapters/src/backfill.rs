@@ -16,6 +16,11 @@ use crate::dynamo::{
     lost_to_a_conflict, s, send_transaction, user_id_of_key,
 };
 
+/// Profiles of the old layout: no listing keys, and not deleted or being deleted (those
+/// left the listing and counters on purpose).
+const UNMIGRATED: &str = "SK = :profile AND attribute_not_exists(list_pk) \
+                          AND attribute_not_exists(deleting_since) AND attribute_not_exists(deleted_at)";
+
 /// What one page (or a whole run) did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
@@ -92,7 +97,7 @@ impl Backfill {
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("SK = :profile AND attribute_not_exists(list_pk)")
+            .filter_expression(UNMIGRATED)
             .expression_attribute_values(":profile", s(keys::PROFILE_SK))
             .set_exclusive_start_key(start.map(|p| key(p.pk.clone(), &p.sk)))
             .limit(page_size)
@@ -135,7 +140,8 @@ impl Backfill {
             .set_key(Some(key(keys::profile_pk(id), keys::PROFILE_SK)))
             .update_expression("SET #lpk = :lpk, #lsk = :lsk")
             .condition_expression(
-                "attribute_not_exists(#lpk) AND user_type = :type AND #status = :status",
+                "attribute_not_exists(#lpk) AND attribute_not_exists(deleting_since) \
+                 AND user_type = :type AND #status = :status",
             )
             .expression_attribute_names("#lpk", pk_name)
             .expression_attribute_names("#lsk", sk_name)
@@ -176,7 +182,7 @@ impl Backfill {
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("SK = :profile AND attribute_not_exists(list_pk)")
+                .filter_expression(UNMIGRATED)
                 .expression_attribute_values(":profile", s(keys::PROFILE_SK))
                 .select(aws_sdk_dynamodb::types::Select::Count)
                 .set_exclusive_start_key(start)

@@ -1,6 +1,6 @@
 use aws_sdk_cognitoidentityprovider::Client;
 use domain::UserType;
-use domain::ports::{GroupDirectory, PortError};
+use domain::ports::{PortError, UserDirectory};
 
 use crate::aws::port_error;
 
@@ -20,7 +20,7 @@ impl CognitoGroups {
     }
 }
 
-impl GroupDirectory for CognitoGroups {
+impl UserDirectory for CognitoGroups {
     async fn add_to_group(
         &self,
         user_pool_id: &str,
@@ -53,5 +53,26 @@ impl GroupDirectory for CognitoGroups {
             .await
             .map(|_| ())
             .map_err(|e| port_error(DIRECTORY, &e))
+    }
+
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<(), PortError> {
+        match self
+            .client
+            .admin_delete_user()
+            .user_pool_id(user_pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Deleted by an earlier attempt: what was asked is done.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_user_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(port_error(DIRECTORY, &e)),
+        }
     }
 }

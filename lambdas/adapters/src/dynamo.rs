@@ -23,7 +23,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use domain::fields::{
     BloodGroup, DateOfBirth, DisplayName, Email, Gender, PhoneNumber, PictureKey,
 };
-use domain::ports::{Created, Page, PageCursor, PortError, ProfileStore, UpdateError};
+use domain::ports::{Created, Page, PageCursor, PortError, ProfileStore, Stored, UpdateError};
 use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
 
 use crate::aws::port_error;
@@ -443,6 +443,8 @@ impl DynamoProfiles {
             .map_err(|e| UpdateError::Port(port_error(STORE, &e)))?;
         let unmigrated_at_version = stored.item().is_some_and(|item| {
             !item.contains_key("list_pk")
+                && !item.contains_key(DELETING_SINCE)
+                && !item.contains_key(DELETED_AT)
                 && item.get("version").and_then(|v| v.as_n().ok())
                     == Some(&previous.version.to_string())
         });
@@ -451,11 +453,48 @@ impl DynamoProfiles {
         }
         self.transact_update(
             updated,
-            "version = :expected AND attribute_not_exists(list_pk)",
+            "version = :expected AND attribute_not_exists(list_pk) AND attribute_not_exists(deleting_since)",
             previous.version,
             &[(updated.cohort(), 1)],
         )
         .await
+    }
+
+    /// After a refused deletion mark: a profile still at its version but stored in the
+    /// layout before sharding is not in this layout's counters, so it is marked without
+    /// a counter change. Anything else was a real conflict.
+    async fn begin_unmigrated_deletion(
+        &self,
+        profile: &Profile,
+        now: AttributeValue,
+    ) -> Result<(), UpdateError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(profile_key(&profile.user_id)))
+            .update_expression("SET #since = :now")
+            .condition_expression(
+                "version = :expected AND attribute_not_exists(list_pk) AND attribute_not_exists(#since)",
+            )
+            .expression_attribute_names("#since", DELETING_SINCE)
+            .expression_attribute_values(":now", now)
+            .expression_attribute_values(
+                ":expected",
+                AttributeValue::N(profile.version.to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(UpdateError::Conflict)
+            }
+            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+        }
     }
 
     /// One shard's page of a cohort, after `after` (a `list_sk`). The `bool` says whether
@@ -487,6 +526,12 @@ impl DynamoProfiles {
     }
 }
 
+/// Set on a profile when its deletion begins (with the time); the profile then neither
+/// counts nor lists and reads as deleted.
+pub(crate) const DELETING_SINCE: &str = "deleting_since";
+/// Set on the tombstone that replaces a deleted profile.
+pub(crate) const DELETED_AT: &str = "deleted_at";
+
 /// The put condition of every update: the expected version, in this layout.
 const WRITTEN_IN_THIS_LAYOUT_AT_VERSION: &str = "version = :expected AND attribute_exists(list_pk)";
 
@@ -516,7 +561,7 @@ impl ProfileStore for DynamoProfiles {
         }
     }
 
-    async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
+    async fn find(&self, id: &UserId) -> Result<Option<Stored>, PortError> {
         let output = self
             .client
             .get_item()
@@ -526,7 +571,86 @@ impl ProfileStore for DynamoProfiles {
             .send()
             .await
             .map_err(|e| port_error(STORE, &e))?;
-        output.item().map(from_item).transpose()
+        let Some(item) = output.item() else {
+            return Ok(None);
+        };
+        if item.contains_key(DELETED_AT) {
+            return Ok(Some(Stored::Deleted));
+        }
+        if item.contains_key(DELETING_SINCE) {
+            let username = item
+                .get("username")
+                .and_then(|v| v.as_s().ok())
+                .ok_or_else(|| corrupt("username"))?;
+            return Ok(Some(Stored::Deleting {
+                username: username.clone(),
+            }));
+        }
+        from_item(item).map(|p| Some(Stored::Profile(p)))
+    }
+
+    async fn begin_deletion(&self, profile: &Profile) -> Result<(), UpdateError> {
+        let now = s(timestamp(Utc::now()));
+        let mark = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(profile_key(&profile.user_id)))
+            .update_expression("SET #since = :now REMOVE list_pk, list_sk")
+            .condition_expression(
+                "version = :expected AND attribute_exists(list_pk) AND attribute_not_exists(#since)",
+            )
+            .expression_attribute_names("#since", DELETING_SINCE)
+            .expression_attribute_values(":now", now.clone())
+            .expression_attribute_values(
+                ":expected",
+                AttributeValue::N(profile.version.to_string()),
+            )
+            .build()
+            .map_err(|_| PortError::Failed(STORE, "deletion could not be built".to_owned()))?;
+        let request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(mark).build())
+            .transact_items(self.counter_change(&profile.user_id, &[(profile.cohort(), -1)])?);
+        match send_transaction(request).await {
+            Ok(()) => Ok(()),
+            Err(e) if condition_failed(&e) => self.begin_unmigrated_deletion(profile, now).await,
+            Err(e) if lost_to_a_conflict(&e) => Err(UpdateError::Port(conflict_outage())),
+            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+        }
+    }
+
+    async fn finish_deletion(&self, id: &UserId) -> Result<(), PortError> {
+        let tombstone = HashMap::from([
+            ("PK".to_owned(), s(keys::profile_pk(id))),
+            ("SK".to_owned(), s(keys::PROFILE_SK)),
+            ("user_id".to_owned(), s(id.to_string())),
+            (DELETED_AT.to_owned(), s(timestamp(Utc::now()))),
+        ]);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(tombstone))
+            .condition_expression(
+                "attribute_not_exists(PK) OR attribute_exists(#since) OR attribute_exists(#at)",
+            )
+            .expression_attribute_names("#since", DELETING_SINCE)
+            .expression_attribute_names("#at", DELETED_AT)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(PortError::Failed(
+                    STORE,
+                    "a live profile is stored: its deletion must begin first".to_owned(),
+                ))
+            }
+            Err(e) => Err(port_error(STORE, &e)),
+        }
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {

@@ -4,13 +4,18 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use chrono::{DateTime, Utc};
+use domain::UserId;
 use domain::fields::PictureKey;
 use domain::ports::{PictureStore, PortError, PresignedUpload, StoredPicture};
 
 use crate::aws::port_error;
 
 const PICTURES: &str = "picture store";
+
+/// S3 lists and deletes at most 1,000 keys per call: one page, one batch.
+const PAGE: i32 = 1000;
 
 /// Profile pictures in S3, uploaded and fetched by clients through presigned URLs.
 #[derive(Clone)]
@@ -138,6 +143,68 @@ impl PictureStore for S3Pictures {
                 ),
             ),
             Err(e) => Err(port_error(PICTURES, &e)),
+        }
+    }
+
+    async fn delete_all(&self, owner: &UserId) -> Result<u64, PortError> {
+        let prefix = PictureKey::prefix_of(owner);
+        let mut deleted = 0;
+        // Each page is deleted before the next listing, so every listing starts from the
+        // top (no marker can point at a version already gone) until one finds nothing.
+        loop {
+            let page = self
+                .client
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(&prefix)
+                .max_keys(PAGE)
+                .send()
+                .await
+                .map_err(|e| port_error(PICTURES, &e))?;
+            let versions = page.versions().iter().map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
+                .iter()
+                .map(|m| (m.key(), m.version_id()));
+            let objects = versions
+                .chain(markers)
+                .filter_map(|(key, version)| {
+                    ObjectIdentifier::builder()
+                        .key(key?)
+                        .set_version_id(version.map(str::to_owned))
+                        .build()
+                        .ok()
+                })
+                .collect::<Vec<_>>();
+            if objects.is_empty() {
+                return Ok(deleted);
+            }
+            let count = objects.len() as u64;
+            let batch = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|_| {
+                    PortError::Failed(PICTURES, "delete batch could not be built".to_owned())
+                })?;
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(batch)
+                .send()
+                .await
+                .map_err(|e| port_error(PICTURES, &e))?;
+            // Only codes: an error's key names the user.
+            if let Some(failed) = output.errors().first() {
+                let code = failed.code().unwrap_or("unknown").to_owned();
+                return Err(if code == "SlowDown" || code == "InternalError" {
+                    PortError::Unavailable(PICTURES, code)
+                } else {
+                    PortError::Failed(PICTURES, code)
+                });
+            }
+            deleted += count;
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Action {
     /// Setting `user_type`, which moves the user between Cognito groups.
     ChangeUserType,
     CreatePictureUploadUrl,
+    /// Deleting the account and all its data.
+    DeleteAccount,
     ListProfiles,
     ReadMetrics,
 }
@@ -40,7 +42,10 @@ pub enum Denied {
 /// `target` is the profile the action is about, for actions on one profile.
 pub fn authorize(caller: &Caller, action: Action, target: Option<&UserId>) -> Result<(), Denied> {
     match action {
-        Action::ReadProfile | Action::UpdateProfile | Action::CreatePictureUploadUrl => {
+        Action::ReadProfile
+        | Action::UpdateProfile
+        | Action::CreatePictureUploadUrl
+        | Action::DeleteAccount => {
             if caller.is_admin() || target == Some(&caller.user_id) {
                 Ok(())
             } else {
@@ -88,7 +93,12 @@ mod tests {
         for (role, groups) in roles {
             let c = caller(groups);
             let admin = groups.contains(&UserType::Admin);
-            for action in [ReadProfile, UpdateProfile, CreatePictureUploadUrl] {
+            for action in [
+                ReadProfile,
+                UpdateProfile,
+                CreatePictureUploadUrl,
+                DeleteAccount,
+            ] {
                 assert_eq!(
                     authorize(&c, action, Some(&me)),
                     Ok(()),

@@ -9,8 +9,8 @@ use chrono::{TimeZone, Utc};
 
 use crate::fields::PictureKey;
 use crate::ports::{
-    Created, GroupDirectory, Page, PageCursor, PictureStore, PortError, PresignedUpload,
-    ProfileStore, StoredPicture, UpdateError,
+    Created, Page, PageCursor, PictureStore, PortError, PresignedUpload, ProfileStore, Stored,
+    StoredPicture, UpdateError, UserDirectory,
 };
 use crate::{Cohort, Profile, UserId, UserType};
 
@@ -32,6 +32,8 @@ pub struct InMemoryProfiles {
     pub writes: Mutex<usize>,
     /// Stored profiles that no longer parse, with the field that fails.
     unreadable: Mutex<BTreeMap<UserId, &'static str>>,
+    /// Accounts whose deletion began (`Some(username)`) or finished (`None`).
+    gone: Mutex<HashMap<UserId, Option<String>>>,
 }
 
 impl InMemoryProfiles {
@@ -79,7 +81,9 @@ impl ProfileStore for InMemoryProfiles {
     async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
         self.check()?;
         let mut profiles = lock(&self.profiles);
-        if profiles.contains_key(&profile.user_id) {
+        if profiles.contains_key(&profile.user_id)
+            || lock(&self.gone).contains_key(&profile.user_id)
+        {
             return Ok(Created::AlreadyExists);
         }
         *lock(&self.writes) += 1;
@@ -88,12 +92,50 @@ impl ProfileStore for InMemoryProfiles {
         Ok(Created::Created)
     }
 
-    async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
+    async fn find(&self, id: &UserId) -> Result<Option<Stored>, PortError> {
         self.check()?;
+        match lock(&self.gone).get(id) {
+            Some(Some(username)) => {
+                return Ok(Some(Stored::Deleting {
+                    username: username.clone(),
+                }));
+            }
+            Some(None) => return Ok(Some(Stored::Deleted)),
+            None => {}
+        }
         if let Some(field) = lock(&self.unreadable).get(id) {
             return Err(PortError::Unreadable(field));
         }
-        Ok(self.stored(id))
+        Ok(self.stored(id).map(Stored::Profile))
+    }
+
+    async fn begin_deletion(&self, profile: &Profile) -> Result<(), UpdateError> {
+        self.check()?;
+        let mut profiles = lock(&self.profiles);
+        match profiles.get(&profile.user_id) {
+            Some(current) if current.version == profile.version => {}
+            _ => return Err(UpdateError::Conflict),
+        }
+        *lock(&self.writes) += 1;
+        profiles.remove(&profile.user_id);
+        let mut counters = lock(&self.counters);
+        let count = counters.entry(profile.cohort()).or_default();
+        *count = count.saturating_sub(1);
+        lock(&self.gone).insert(profile.user_id.clone(), Some(profile.username.clone()));
+        Ok(())
+    }
+
+    async fn finish_deletion(&self, id: &UserId) -> Result<(), PortError> {
+        self.check()?;
+        if lock(&self.profiles).contains_key(id) {
+            return Err(PortError::Failed(
+                "profile store",
+                "ConditionalCheckFailed".to_owned(),
+            ));
+        }
+        *lock(&self.writes) += 1;
+        lock(&self.gone).insert(id.clone(), None);
+        Ok(())
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
@@ -172,6 +214,8 @@ type Interleaved = Box<dyn FnOnce() + Send>;
 #[derive(Default)]
 pub struct InMemoryGroups {
     members: Mutex<BTreeSet<(String, String, UserType)>>,
+    /// Users deleted from their pool: (pool, username).
+    deleted: Mutex<BTreeSet<(String, String)>>,
     pub down: Mutex<bool>,
     before_next_add: Mutex<Option<Interleaved>>,
 }
@@ -205,6 +249,11 @@ impl InMemoryGroups {
             .collect()
     }
 
+    /// Whether `username` was deleted from any pool.
+    pub fn was_deleted(&self, username: &str) -> bool {
+        lock(&self.deleted).iter().any(|(_, u)| u == username)
+    }
+
     fn check(&self) -> Result<(), PortError> {
         if *lock(&self.down) {
             Err(outage("user directory"))
@@ -214,7 +263,7 @@ impl InMemoryGroups {
     }
 }
 
-impl GroupDirectory for InMemoryGroups {
+impl UserDirectory for InMemoryGroups {
     async fn add_to_group(
         &self,
         user_pool_id: &str,
@@ -240,15 +289,39 @@ impl GroupDirectory for InMemoryGroups {
         lock(&self.members).remove(&(user_pool_id.to_owned(), username.to_owned(), group));
         Ok(())
     }
+
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<(), PortError> {
+        self.check()?;
+        lock(&self.members).retain(|(pool, user, _)| !(pool == user_pool_id && user == username));
+        lock(&self.deleted).insert((user_pool_id.to_owned(), username.to_owned()));
+        Ok(())
+    }
 }
 
 /// Presigned URLs here are opaque strings naming the key; `objects` holds uploads.
 #[derive(Default)]
 pub struct InMemoryPictures {
     objects: Mutex<HashMap<String, StoredPicture>>,
+    /// While set, every call fails as unavailable.
+    down: Mutex<bool>,
 }
 
 impl InMemoryPictures {
+    pub fn set_down(&self, down: bool) {
+        *lock(&self.down) = down;
+    }
+
+    /// The keys stored under `prefix`.
+    pub fn keys_under(&self, prefix: &str) -> Vec<String> {
+        let mut keys: Vec<String> = lock(&self.objects)
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
     pub fn put(&self, key: &str, content_type: &str, size: u64) {
         lock(&self.objects).insert(
             key.to_owned(),
@@ -301,5 +374,16 @@ impl PictureStore for InMemoryPictures {
 
     async fn describe(&self, key: &PictureKey) -> Result<Option<StoredPicture>, PortError> {
         Ok(lock(&self.objects).get(key.as_str()).cloned())
+    }
+
+    async fn delete_all(&self, owner: &UserId) -> Result<u64, PortError> {
+        if *lock(&self.down) {
+            return Err(outage("picture store"));
+        }
+        let prefix = PictureKey::prefix_of(owner);
+        let mut objects = lock(&self.objects);
+        let before = objects.len();
+        objects.retain(|key, _| !key.starts_with(&prefix));
+        Ok((before - objects.len()) as u64)
     }
 }

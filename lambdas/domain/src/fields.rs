@@ -337,6 +337,11 @@ impl PictureKey {
         &self.key
     }
 
+    /// Where every picture of `owner` lives: `profile-pictures/<sub>/`.
+    pub fn prefix_of(owner: &UserId) -> String {
+        format!("{PICTURE_PREFIX}{owner}/")
+    }
+
     pub fn owner(&self) -> &UserId {
         &self.owner
     }

@@ -5,12 +5,12 @@
 
 use crate::Profile;
 use crate::UserType;
-use crate::ports::{GroupDirectory, PortError};
+use crate::ports::{PortError, UserDirectory};
 
 /// Gives a user first seen (at confirmation, or at the first request after a confirmation
 /// that did not finish) the group their stored profile grants, taking nothing away: any
 /// group they hold already is an operator's. Idempotent, so a retry completes it.
-pub async fn grant_group<G: GroupDirectory>(
+pub async fn grant_group<G: UserDirectory>(
     groups: &G,
     user_pool_id: &str,
     stored: &Profile,
@@ -29,7 +29,7 @@ pub async fn grant_group<G: GroupDirectory>(
 /// Idempotent: a retry, or the next change of the same profile, repairs a partial run.
 /// Groups are taken away before the granted one is added, so a failure midway leaves
 /// the user with less privilege, never more.
-pub async fn align_groups<G: GroupDirectory>(
+pub async fn align_groups<G: UserDirectory>(
     groups: &G,
     user_pool_id: &str,
     stored: &Profile,

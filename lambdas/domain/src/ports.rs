@@ -23,6 +23,23 @@ pub enum PortError {
     /// A stored profile whose field (named) no longer passes today's validation.
     #[error("the stored profile has an unreadable {0}")]
     Unreadable(&'static str),
+    /// The account was deleted, or its deletion has begun: nothing of it is served.
+    #[error("the account was deleted")]
+    Deleted,
+}
+
+/// What the store holds under a user id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Profile(Profile),
+    /// Deletion has begun: the profile no longer counts or lists, and reads as deleted.
+    /// `username` addresses the Cognito user the deletion must still remove.
+    Deleting {
+        username: String,
+    },
+    /// A tombstone: the account is gone. It holds no personal data, and it keeps a token
+    /// issued before the deletion from recreating the profile.
+    Deleted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +78,31 @@ pub trait ProfileStore: Send + Sync {
     /// unless a profile with its id exists: then nothing is written.
     fn create(&self, profile: &Profile) -> impl Future<Output = Result<Created, PortError>> + Send;
 
-    /// `PortError::Unreadable` when the stored item no longer parses.
-    fn get(&self, id: &UserId) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
+    /// What is stored under `id`; `PortError::Unreadable` when a profile no longer parses.
+    fn find(&self, id: &UserId) -> impl Future<Output = Result<Option<Stored>, PortError>> + Send;
+
+    /// The live profile: `PortError::Deleted` once its deletion has begun,
+    /// `PortError::Unreadable` when it no longer parses.
+    fn get(&self, id: &UserId) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send {
+        async move {
+            match self.find(id).await? {
+                None => Ok(None),
+                Some(Stored::Profile(profile)) => Ok(Some(profile)),
+                Some(Stored::Deleting { .. } | Stored::Deleted) => Err(PortError::Deleted),
+            }
+        }
+    }
+
+    /// A deletion's first step: marks `profile` as being deleted and takes it out of the
+    /// counters and listings in one transaction, if it is still at its version.
+    fn begin_deletion(
+        &self,
+        profile: &Profile,
+    ) -> impl Future<Output = Result<(), UpdateError>> + Send;
+
+    /// A deletion's last step: replaces what is stored under `id` (a profile being
+    /// deleted, or nothing) with a tombstone. Fails, changing nothing, on a live profile.
+    fn finish_deletion(&self, id: &UserId) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// Replaces `previous` with `updated` only if the stored version is still
     /// `previous.version`; when the cohort (type or status) differs, moves one count from
@@ -88,9 +128,9 @@ pub trait ProfileStore: Send + Sync {
     ) -> impl Future<Output = Result<BTreeMap<Cohort, u64>, PortError>> + Send;
 }
 
-/// Cognito group membership. Both calls are idempotent: adding a member or removing
-/// a non-member succeeds.
-pub trait GroupDirectory: Send + Sync {
+/// The Cognito user pool: group membership and user deletion. Every call is idempotent:
+/// adding a member, removing a non-member or deleting a missing user succeeds.
+pub trait UserDirectory: Send + Sync {
     fn add_to_group(
         &self,
         user_pool_id: &str,
@@ -103,6 +143,12 @@ pub trait GroupDirectory: Send + Sync {
         user_pool_id: &str,
         username: &str,
         group: UserType,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    fn delete_user(
+        &self,
+        user_pool_id: &str,
+        username: &str,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
@@ -141,4 +187,8 @@ pub trait PictureStore: Send + Sync {
         &self,
         key: &PictureKey,
     ) -> impl Future<Output = Result<Option<StoredPicture>, PortError>> + Send;
+
+    /// Deletes every object version and delete marker under `owner`'s prefix, a page at a
+    /// time; returns how many it deleted.
+    fn delete_all(&self, owner: &UserId) -> impl Future<Output = Result<u64, PortError>> + Send;
 }

@@ -8,7 +8,7 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use chrono::{DateTime, Utc};
 use domain::UserId;
 use domain::membership::grant_group;
-use domain::ports::{Created, GroupDirectory, PortError, ProfileStore};
+use domain::ports::{Created, PortError, ProfileStore, UserDirectory};
 use domain::signup::{SelfServicePolicy, new_profile};
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
@@ -66,7 +66,7 @@ pub enum Outcome {
 /// Returns the event unchanged once the profile and group membership are in place, or
 /// an error within `DEADLINE`. A call cut off by the deadline may still land; a retry
 /// finishes whatever it left.
-pub async fn handle<S: ProfileStore, G: GroupDirectory>(
+pub async fn handle<S: ProfileStore, G: UserDirectory>(
     deps: &Deps<S, G>,
     event: Value,
     now: DateTime<Utc>,
@@ -76,7 +76,7 @@ pub async fn handle<S: ProfileStore, G: GroupDirectory>(
         .unwrap_or(Err(PostConfirmationError::DeadlineExceeded))
 }
 
-async fn confirm<S: ProfileStore, G: GroupDirectory>(
+async fn confirm<S: ProfileStore, G: UserDirectory>(
     deps: &Deps<S, G>,
     event: Value,
     now: DateTime<Utc>,

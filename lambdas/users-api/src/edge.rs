@@ -270,7 +270,10 @@ impl Reply {
         if let Some(origin) = request_origin.filter(|o| allowed_origins.iter().any(|a| a == o)) {
             builder = builder
                 .header("access-control-allow-origin", origin)
-                .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
+                .header(
+                    "access-control-allow-methods",
+                    "GET, PUT, POST, DELETE, OPTIONS",
+                )
                 .header(
                     "access-control-allow-headers",
                     "Authorization, Content-Type, If-Match",

@@ -22,6 +22,10 @@ pub enum ApiError {
     UnusablePicture(String),
     #[error("{0}")]
     NotFound(&'static str),
+    /// The account was deleted (or its deletion has begun): a token issued before still
+    /// passes the authorizer and gets this.
+    #[error("this account was deleted")]
+    AccountDeleted,
     #[error("this resource does not support that method")]
     MethodNotAllowed,
     #[error("the profile was changed by someone else; fetch it again and retry with its new ETag")]
@@ -59,6 +63,7 @@ impl ApiError {
             ApiError::Forbidden(_) | ApiError::PictureOfAnotherUser => (403, "forbidden"),
             ApiError::NotFound(_) => (404, "not_found"),
             ApiError::MethodNotAllowed => (405, "method_not_allowed"),
+            ApiError::AccountDeleted => (410, "account_deleted"),
             ApiError::Conflict => (409, "conflict"),
             ApiError::UnreadableProfile(_) => (409, "profile_unreadable"),
             ApiError::UnusablePicture(_) => (409, "unusable_picture"),
@@ -94,6 +99,7 @@ impl From<PortError> for ApiError {
             PortError::Unavailable(..) => ApiError::Unavailable(e),
             PortError::Failed(..) => ApiError::Internal(e),
             PortError::Unreadable(field) => ApiError::UnreadableProfile(field),
+            PortError::Deleted => ApiError::AccountDeleted,
         }
     }
 }

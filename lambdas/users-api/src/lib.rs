@@ -1,6 +1,7 @@
 //! The users API behind API Gateway's REST API and Cognito authorizer: routing,
 //! the edge (claims, bodies, headers) and the handlers, generic over the ports.
 
+mod accounts;
 mod admin;
 mod edge;
 mod error;
@@ -11,7 +12,7 @@ use std::time::Instant;
 
 use adapters::config::UsersApiConfig;
 use chrono::{DateTime, Utc};
-use domain::ports::{GroupDirectory, PictureStore, ProfileStore};
+use domain::ports::{PictureStore, ProfileStore, UserDirectory};
 use lambda_http::{Body, Request, Response};
 
 pub use error::ApiError;
@@ -29,6 +30,7 @@ pub enum Route {
     ListUsers,
     GetUser,
     PutUser,
+    DeleteUser,
     CreatePictureUploadUrl,
     Metrics,
     /// CORS preflight, answered without authentication.
@@ -37,11 +39,12 @@ pub enum Route {
 
 /// Every (method, API Gateway resource) this function serves. The OpenAPI spec and
 /// Terraform's route map must list the same set; a test checks the spec.
-pub const ROUTES: [(&str, &str, Route); 10] = [
+pub const ROUTES: [(&str, &str, Route); 11] = [
     ("GET", "/health", Route::Health),
     ("GET", "/users", Route::ListUsers),
     ("GET", "/users/{id}", Route::GetUser),
     ("PUT", "/users/{id}", Route::PutUser),
+    ("DELETE", "/users/{id}", Route::DeleteUser),
     (
         "POST",
         "/users/{id}/picture-upload-url",
@@ -75,7 +78,7 @@ fn route(method: &str, resource: &str) -> Result<Route, ApiError> {
     })
 }
 
-async fn dispatch<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+async fn dispatch<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
     route: Route,
@@ -86,6 +89,7 @@ async fn dispatch<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
         Route::Preflight => Ok(edge::Reply::empty(204)),
         Route::GetUser => profiles::get(deps, req, now).await,
         Route::PutUser => profiles::put(deps, req, now).await,
+        Route::DeleteUser => accounts::delete(deps, req).await,
         Route::CreatePictureUploadUrl => pictures::create_upload_url(deps, req).await,
         Route::ListUsers => admin::list(deps, req).await,
         Route::Metrics => admin::metrics(deps, req).await,
@@ -94,7 +98,7 @@ async fn dispatch<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
 
 /// Handles one API Gateway request. Every failure becomes a JSON error response;
 /// nothing a request carries can make this panic or return a 5xx.
-pub async fn handle<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+pub async fn handle<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     req: Request,
     now: DateTime<Utc>,

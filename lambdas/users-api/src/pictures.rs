@@ -2,7 +2,7 @@
 
 use domain::access::Action;
 use domain::fields::{ImageType, PictureKey};
-use domain::ports::{PictureStore, ProfileStore};
+use domain::ports::{PictureStore, PortError, ProfileStore, Stored};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
@@ -16,6 +16,14 @@ pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G>(
 ) -> Result<Reply, ApiError> {
     let (_, target) = edge::authorized_target(req, Action::CreatePictureUploadUrl)?;
     let body = edge::json_object(req)?;
+    // A deleted account's token must not place new pictures under its prefix.
+    match deps.profiles.find(&target).await {
+        Ok(Some(Stored::Deleting { .. } | Stored::Deleted)) => {
+            return Err(ApiError::AccountDeleted);
+        }
+        Ok(_) | Err(PortError::Unreadable(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
 
     let max = deps.config.max_picture_bytes;
     let mut problems = Vec::new();

@@ -5,7 +5,7 @@ use domain::access::{Action, Caller, authorize};
 use domain::fields::{DisplayName, Email, PhoneNumber};
 use domain::membership::{align_groups, grant_group};
 use domain::patch::ProfilePatch;
-use domain::ports::{Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
+use domain::ports::{Created, PictureStore, ProfileStore, UpdateError, UserDirectory};
 use domain::signup::new_profile;
 use domain::{Profile, UserId, UserType};
 use lambda_http::Request;
@@ -68,7 +68,7 @@ async fn reply_with_profile<S, P: PictureStore, G>(
 /// finish is completed: a missing profile is created from the ID token's claims by the
 /// same rule PostConfirmation applies, and a group the stored profile grants but the
 /// token lacks is granted (taking nothing away).
-async fn load<S: ProfileStore, P, G: GroupDirectory>(
+async fn load<S: ProfileStore, P, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
     caller: &Caller,
@@ -126,7 +126,7 @@ async fn load<S: ProfileStore, P, G: GroupDirectory>(
 /// request tries again. A change stored meanwhile (an Admin's PUT) has aligned membership
 /// to itself, so the profile is read again after the grant: a grant from the older read
 /// must not outlive it (a demoted user must not keep the group).
-async fn complete_group<S: ProfileStore, P, G: GroupDirectory>(
+async fn complete_group<S: ProfileStore, P, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     profile: &Profile,
 ) {
@@ -150,7 +150,7 @@ async fn complete_group<S: ProfileStore, P, G: GroupDirectory>(
     }
 }
 
-pub async fn get<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+pub async fn get<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
     now: DateTime<Utc>,
@@ -194,7 +194,7 @@ async fn check_picture<S, P: PictureStore, G>(
     Ok(())
 }
 
-pub async fn put<S: ProfileStore, P: PictureStore, G: GroupDirectory>(
+pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     deps: &Deps<S, P, G>,
     req: &Request,
     now: DateTime<Utc>,

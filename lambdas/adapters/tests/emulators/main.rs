@@ -7,6 +7,7 @@
 
 mod backfill;
 mod conflicts;
+mod deletion;
 mod presign;
 
 use std::collections::BTreeSet;
@@ -17,7 +18,7 @@ use adapters::dynamo::Shards;
 use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
 use chrono::{TimeZone, Utc};
 use domain::fields::{BloodGroup, DateOfBirth, Email, PictureKey};
-use domain::ports::{Created, GroupDirectory, PictureStore, PortError, ProfileStore, UpdateError};
+use domain::ports::{Created, PictureStore, PortError, ProfileStore, UpdateError, UserDirectory};
 use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
 use test_support::emulator;
 

@@ -714,6 +714,7 @@ async fn throttled_dynamodb_reads_are_retried_then_surface_as_unavailable() {
         let store = adapters::DynamoProfiles::new(
             &emulator::sdk_config(&endpoint, timeouts).await,
             table.clone(),
+            adapters::dynamo::Shards::new(4).unwrap(),
         );
         let retries = timeouts.max_attempts - 1;
 
@@ -760,7 +761,7 @@ async fn throttled_dynamodb_reads_are_retried_then_surface_as_unavailable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_cognito_group_grants_are_retried_then_surface_as_unavailable() {
-    use domain::ports::{GroupDirectory, PortError};
+    use domain::ports::{PortError, UserDirectory};
     let endpoint = plain_front("throttle-cognito").await;
     let setup = emulator::setup_sdk().await;
     let pool = emulator::create_user_pool(&setup, &["Patient"]).await;

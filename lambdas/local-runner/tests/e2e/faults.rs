@@ -204,12 +204,12 @@ pub async fn a_paused_emulator_only_delays_the_answer(
 
 /// Throttles set on the AWS front, all removed when dropped (so a failed assertion never
 /// leaves later checks throttled).
-struct Throttles {
+pub(super) struct Throttles {
     url: String,
 }
 
 impl Throttles {
-    fn on(aws_endpoint_url: &str) -> Throttles {
+    pub(super) fn on(aws_endpoint_url: &str) -> Throttles {
         Throttles {
             url: format!("{}/_local/throttle", aws_endpoint_url.trim_end_matches('/')),
         }
@@ -217,7 +217,7 @@ impl Throttles {
 
     /// The next `times` calls of `service`'s `operation` (or `*`: any) are throttled;
     /// earlier rules are removed.
-    async fn set(&self, service: &str, operation: &str, times: u32) {
+    pub(super) async fn set(&self, service: &str, operation: &str, times: u32) {
         self.clear();
         let body = json!({"service": service, "operation": operation, "times": times}).to_string();
         let length = body.len().to_string();
@@ -243,7 +243,7 @@ impl Throttles {
     }
 
     /// DELETE, blocking: also runs from `drop`.
-    fn clear(&self) {
+    pub(super) fn clear(&self) {
         let rest = self.url.strip_prefix("http://").unwrap();
         let (host, path) = rest.split_once('/').unwrap();
         let mut stream = std::net::TcpStream::connect(host).unwrap();

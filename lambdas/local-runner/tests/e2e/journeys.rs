@@ -21,7 +21,7 @@ pub async fn unknown_routes_and_missing_tokens(api: &Api) {
         (unknown.status, unknown.body),
         (403, json!({"message": "Missing Authentication Token"}))
     );
-    let wrong_method = api.call("DELETE", "/users/me", None, None).await;
+    let wrong_method = api.call("PATCH", "/users/me", None, None).await;
     assert_eq!(wrong_method.status, 403);
 
     let no_token = api.call("GET", "/users/me", None, None).await;
@@ -75,7 +75,7 @@ pub async fn patient(users: &Users, api: &Api) -> SignedIn {
     patient
 }
 
-async fn upload_and_fetch_picture(api: &Api, patient: &SignedIn) {
+pub(super) async fn upload_and_fetch_picture(api: &Api, patient: &SignedIn) {
     let picture: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 120]].concat();
     let grant = api
         .post(

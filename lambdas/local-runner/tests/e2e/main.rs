@@ -13,6 +13,7 @@
 
 mod api;
 mod cognito;
+mod deletion;
 mod faults;
 mod hygiene;
 mod iam;
@@ -258,6 +259,27 @@ async fn the_platform_runs_locally_end_to_end() {
                 &api,
                 &stack.dir,
                 &cast.admin,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "a deleted account leaves nothing and its email signs up anew",
+            deletion::a_deleted_account_leaves_nothing_and_its_email_signs_up_anew(
+                &stack.info,
+                &users,
+                &api,
+                &cast.admin,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "a deletion that fails at any step completes on retry",
+            deletion::a_deletion_that_fails_at_any_step_completes_on_retry(
+                &stack.info,
+                &users,
+                &api,
             ),
         )
         .await;

@@ -220,6 +220,24 @@ pub async fn every_caller_route_and_target(api: &Api, cast: &Cast, foreign_token
                 }
             }
         }
+        // DELETE, refusals only (the allowed ones would end the cast): nobody but the
+        // owner or an Admin deletes an account; the final check finds every victim intact.
+        if !admin {
+            let bearer = format!("Bearer {}", person.id_token);
+            for (path, target) in targets(person, victim) {
+                if target == "self" {
+                    continue;
+                }
+                let reply = api
+                    .call("DELETE", &format!("/users/{path}"), Some(&bearer), None)
+                    .await;
+                let case = format!("{label} DELETE /users/{path} ({target})");
+                let expected = if target == "malformed" { 400 } else { 403 };
+                assert_eq!(reply.status, expected, "{case}: {}", reply.raw);
+                assert_leaks_nothing(&case, &reply, victim);
+                cases += 1;
+            }
+        }
         for path in ["/users", "/admin/metrics"] {
             let reply = api.get(path, &person.id_token).await;
             assert_eq!(
@@ -252,6 +270,15 @@ pub async fn every_caller_route_and_target(api: &Api, cast: &Cast, foreign_token
                 assert_leaks_nothing(&case, &reply, &cast.patient);
                 cases += 1;
             }
+        }
+        for (path, target) in targets(&cast.patient, &cast.other_patient) {
+            let reply = api
+                .call("DELETE", &format!("/users/{path}"), header.as_deref(), None)
+                .await;
+            let case = format!("{label} DELETE /users/{path}");
+            let status = if target == "no route" { 403 } else { 401 };
+            assert_eq!(reply.status, status, "{case}: {}", reply.raw);
+            cases += 1;
         }
         for path in ["/users", "/admin/metrics"] {
             let reply = api.call("GET", path, header.as_deref(), None).await;

@@ -11,6 +11,7 @@ pub struct StackInfo {
     pub user_pool_id: String,
     pub user_pool_client_id: String,
     pub table_name: String,
+    pub bucket_name: String,
     pub profile_shards: u32,
 }
 
@@ -123,6 +124,7 @@ fn blank_info() -> StackInfo {
         user_pool_id: String::new(),
         user_pool_client_id: String::new(),
         table_name: String::new(),
+        bucket_name: String::new(),
         profile_shards: 0,
     }
 }
@@ -158,6 +160,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
         user_pool_id: field("user_pool_id"),
         user_pool_client_id: field("user_pool_client_id"),
         table_name: field("table_name"),
+        bucket_name: field("bucket_name"),
         profile_shards: json["profile_shards"].as_u64().unwrap().try_into().unwrap(),
     }
 }

@@ -8,7 +8,7 @@ use test_support::logs;
 use chrono::{TimeZone, Utc};
 use domain::fakes::{InMemoryGroups, InMemoryProfiles};
 use domain::ports::{
-    Created, GroupDirectory, Page, PageCursor, PortError, ProfileStore, UpdateError,
+    Created, Page, PageCursor, PortError, ProfileStore, Stored, UpdateError, UserDirectory,
 };
 use domain::signup::SelfServicePolicy;
 use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
@@ -312,9 +312,19 @@ impl<T: ProfileStore> ProfileStore for Slow<T> {
         self.inner.create(profile).await
     }
 
-    async fn get(&self, id: &UserId) -> Result<Option<Profile>, PortError> {
+    async fn find(&self, id: &UserId) -> Result<Option<Stored>, PortError> {
         self.wait().await;
-        self.inner.get(id).await
+        self.inner.find(id).await
+    }
+
+    async fn begin_deletion(&self, profile: &Profile) -> Result<(), UpdateError> {
+        self.wait().await;
+        self.inner.begin_deletion(profile).await
+    }
+
+    async fn finish_deletion(&self, id: &UserId) -> Result<(), PortError> {
+        self.wait().await;
+        self.inner.finish_deletion(id).await
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
@@ -338,7 +348,7 @@ impl<T: ProfileStore> ProfileStore for Slow<T> {
     }
 }
 
-impl<T: GroupDirectory> GroupDirectory for Slow<T> {
+impl<T: UserDirectory> UserDirectory for Slow<T> {
     async fn add_to_group(
         &self,
         user_pool_id: &str,
@@ -359,6 +369,11 @@ impl<T: GroupDirectory> GroupDirectory for Slow<T> {
         self.inner
             .remove_from_group(user_pool_id, username, group)
             .await
+    }
+
+    async fn delete_user(&self, user_pool_id: &str, username: &str) -> Result<(), PortError> {
+        self.wait().await;
+        self.inner.delete_user(user_pool_id, username).await
     }
 }
 

@@ -31,6 +31,7 @@ async fn every_role_on_every_route_and_target() {
             "/users/{id}/picture-upload-url",
             json!({"content_type": "image/png", "content_length": 10}),
         ),
+        ("DELETE", "/users/{id}", json!(null)),
     ];
     for (role, groups) in roles {
         let admin = groups.contains(&"Admin");
@@ -57,11 +58,13 @@ async fn every_role_on_every_route_and_target() {
 
                 let own = matches!(target, Target::Me | Target::OwnId);
                 let expected = match (own, admin, target, *method) {
+                    (true, _, _, "DELETE") => 204,
                     (true, _, _, _) => 200,
                     (false, false, _, _) => 403,
                     // Admins: a missing profile is 404 to read or update; an upload URL needs no profile.
                     (false, true, Target::Nobody, "POST") => 200,
                     (false, true, Target::Nobody, _) => 404,
+                    (false, true, _, "DELETE") => 204,
                     (false, true, _, _) => 200,
                 };
                 let case = format!("{role} {method} {resource} {target:?}");

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use domain::patch::{READ_ONLY_FIELDS, WRITABLE_FIELDS};
-use domain::ports::GroupDirectory;
+use domain::ports::UserDirectory;
 use domain::{ProfileStatus, UserType};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};

@@ -5,6 +5,7 @@
 
 mod access_matrix;
 mod admin;
+mod deletion;
 mod fuzz_findings;
 mod hardening;
 mod pictures;

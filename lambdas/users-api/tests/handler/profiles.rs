@@ -292,7 +292,7 @@ async fn a_grant_from_a_read_that_a_demotion_overtook_does_not_outlive_it() {
 #[tokio::test]
 async fn an_operators_group_decides_a_first_profile_and_is_never_taken_away() {
     let deps = deps();
-    use domain::ports::GroupDirectory;
+    use domain::ports::UserDirectory;
     let username = format!("{ROOT}-username");
     deps.groups
         .add_to_group(POOL, &username, UserType::Admin)
@@ -343,7 +343,7 @@ async fn malformed_ids_are_400_and_unknown_routes_404_or_405() {
         .send(&deps)
         .await;
     assert_eq!(unknown.status, 404);
-    let wrong_method = Call::new("DELETE", "/users/{id}")
+    let wrong_method = Call::new("PATCH", "/users/{id}")
         .id(ADA)
         .by(ADA, &[])
         .send(&deps)

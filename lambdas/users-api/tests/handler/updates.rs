@@ -198,7 +198,7 @@ async fn an_admin_moves_a_patient_to_doctor_and_counters_follow() {
     deps.profiles
         .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
     let username = format!("{ADA}-username");
-    use domain::ports::GroupDirectory;
+    use domain::ports::UserDirectory;
     deps.groups
         .add_to_group(POOL, &username, UserType::Patient)
         .await
@@ -232,7 +232,7 @@ async fn groups_follow_the_stored_profile_and_a_retry_repairs_a_failed_alignment
     deps.profiles
         .insert(profile(ADA, UserType::Admin, ProfileStatus::Active));
     let username = format!("{ADA}-username");
-    use domain::ports::GroupDirectory;
+    use domain::ports::UserDirectory;
     deps.groups
         .add_to_group(POOL, &username, UserType::Admin)
         .await

@@ -1,0 +1,168 @@
+//! Deleting an account on the running stack: everything of it goes (profile, every
+//! picture version, the Cognito user), the metrics still equal the listing, the old token
+//! gets 410, and the email can sign up again as a new person. A failure injected at each
+//! step is a 503 that leaves nothing alive-looking, and the same request again completes.
+
+use super::api::Api;
+use super::cognito::{PASSWORD, SignedIn, Users};
+use super::faults::Throttles;
+use super::journeys::upload_and_fetch_picture;
+use super::races::{metrics, metrics_equal_the_listing};
+use super::stack::StackInfo;
+use adapters::aws::{Timeouts, config_loader};
+use aws_config::Region;
+use aws_sdk_dynamodb::config::Credentials;
+
+async fn delete(api: &Api, who: &SignedIn) -> u16 {
+    api.call(
+        "DELETE",
+        "/users/me",
+        Some(&format!("Bearer {}", who.id_token)),
+        None,
+    )
+    .await
+    .status
+}
+
+/// Every object version and delete marker left under the person's picture prefix.
+async fn picture_versions(stack: &StackInfo, sub: &str) -> usize {
+    let sdk = config_loader(Timeouts::API)
+        .endpoint_url(&stack.aws_endpoint_url)
+        .region(Region::new(stack.region.clone()))
+        .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let listed = s3
+        .list_object_versions()
+        .bucket(&stack.bucket_name)
+        .prefix(format!("profile-pictures/{sub}/"))
+        .send()
+        .await
+        .unwrap();
+    listed.versions().len() + listed.delete_markers().len()
+}
+
+pub async fn a_deleted_account_leaves_nothing_and_its_email_signs_up_anew(
+    stack: &StackInfo,
+    users: &Users,
+    api: &Api,
+    admin: &SignedIn,
+) {
+    let person = users
+        .signed_up_and_confirmed("leaving.patient", &[("custom:user_type", "Patient")])
+        .await;
+    upload_and_fetch_picture(api, &person).await;
+    upload_and_fetch_picture(api, &person).await; // the first picture replaced
+    assert!(picture_versions(stack, &person.sub).await >= 2);
+    let before = metrics(api, admin).await;
+
+    assert_eq!(delete(api, &person).await, 204);
+
+    assert_eq!(
+        picture_versions(stack, &person.sub).await,
+        0,
+        "every version"
+    );
+    assert!(!users.user_exists(&person.email).await, "the Cognito user");
+    let after = metrics(api, admin).await;
+    assert_eq!(
+        after["total"].as_u64(),
+        before["total"].as_u64().map(|t| t - 1)
+    );
+    metrics_equal_the_listing(api, admin, &after).await;
+    let read = api.get("/users/me", &person.id_token).await;
+    let write = api
+        .put(
+            "/users/me",
+            &person.id_token,
+            &serde_json::json!({"name": "Back"}),
+        )
+        .await;
+    for reply in [&read, &write] {
+        assert_eq!(
+            (reply.status, reply.body["error"]["code"].as_str()),
+            (410, Some("account_deleted")),
+            "the old token: {}",
+            reply.raw
+        );
+    }
+    assert_eq!(delete(api, &person).await, 204, "deleting again");
+
+    users
+        .sign_up(&person.email, &[("custom:user_type", "Patient")])
+        .await
+        .unwrap_or_else(|e| panic!("the email signs up again: {e:?}"));
+    users.admin_confirm(&person.email).await.unwrap();
+    let again = users.sign_in(&person.email, PASSWORD).await;
+    assert_ne!(again.sub, person.sub, "a new person");
+    let profile = api.get("/users/me", &again.id_token).await;
+    assert_eq!(
+        (profile.status, profile.body["version"].as_u64()),
+        (200, Some(1)),
+        "{}",
+        profile.raw
+    );
+}
+
+/// Each step made to fail (its AWS call throttled past the SDK's retries): the DELETE
+/// answers 503, the account never reads as alive once the first step is done, and the
+/// same DELETE again completes the job.
+pub async fn a_deletion_that_fails_at_any_step_completes_on_retry(
+    stack: &StackInfo,
+    users: &Users,
+    api: &Api,
+) {
+    let attempts = Timeouts::API.max_attempts;
+    // (service, operation, the step, whether the profile still reads after the failure)
+    let steps = [
+        ("dynamodb", "TransactWriteItems", "mark the profile", true),
+        (
+            "cognito-idp",
+            "AdminDeleteUser",
+            "delete the Cognito user",
+            false,
+        ),
+        ("dynamodb", "PutItem", "write the tombstone", false),
+    ];
+    for (service, operation, step, still_alive) in steps {
+        let person = users
+            .signed_up_and_confirmed("interrupted.patient", &[("custom:user_type", "Patient")])
+            .await;
+        upload_and_fetch_picture(api, &person).await;
+        let throttles = Throttles::on(&stack.aws_endpoint_url);
+        throttles.set(service, operation, attempts).await;
+
+        let failed = api
+            .call(
+                "DELETE",
+                "/users/me",
+                Some(&format!("Bearer {}", person.id_token)),
+                None,
+            )
+            .await;
+        throttles.clear();
+
+        assert_eq!(failed.status, 503, "{step}: {}", failed.raw);
+        assert!(failed.header("retry-after").is_some(), "{step}");
+        let read = api.get("/users/me", &person.id_token).await;
+        assert_eq!(
+            read.status,
+            if still_alive { 200 } else { 410 },
+            "{step}: {}",
+            read.raw
+        );
+        assert_eq!(delete(api, &person).await, 204, "{step}: the retry");
+        assert!(!users.user_exists(&person.email).await, "{step}");
+        assert_eq!(picture_versions(stack, &person.sub).await, 0, "{step}");
+        assert_eq!(
+            api.get("/users/me", &person.id_token).await.status,
+            410,
+            "{step}"
+        );
+    }
+}
