@@ -179,6 +179,20 @@ run "triggers_point_at_their_functions" {
   }
 }
 
+run "cognitos_own_delete_user_is_refused_by_the_pools_web_acl" {
+  command = apply
+
+  assert {
+    condition     = module.user_pool.refused_operations == ["AWSCognitoIdentityProviderService.DeleteUser"]
+    error_message = "The user pool's web ACL must refuse exactly Cognito's self-service DeleteUser: accounts are deleted through the API, which removes their data too."
+  }
+
+  assert {
+    condition     = module.user_pool.web_acl_association == module.user_pool.arn
+    error_message = "The web ACL must guard this user pool."
+  }
+}
+
 run "every_route_but_health_and_preflight_is_authorized" {
   command = apply
 

@@ -126,6 +126,9 @@ pub struct Applied {
     pub roles: Vec<Role>,
     /// Key attribute names (hash, then range) of each `aws_dynamodb_table`, by table name.
     pub table_keys: BTreeMap<String, Vec<String>>,
+    /// `X-Amz-Target`s a web ACL associated with a user pool blocks by an exact match on
+    /// that header: the Cognito operations AWS WAF refuses before Cognito sees them.
+    pub waf_blocked_cognito_targets: BTreeSet<String>,
 }
 
 impl Applied {
@@ -185,6 +188,7 @@ impl Applied {
                 ))
             })
             .collect();
+        let waf_blocked_cognito_targets = waf_blocked_cognito_targets(&resources);
         let identity = resources.iter().find(|r| r.kind == "aws_caller_identity");
         let account_id = identity
             .and_then(|r| str_attr(r.values, "account_id"))
@@ -205,6 +209,7 @@ impl Applied {
             bucket_policies,
             roles,
             table_keys,
+            waf_blocked_cognito_targets,
         })
     }
 
@@ -291,6 +296,44 @@ fn required<'a>(r: &Resource<'a>, name: &'static str) -> Result<&'a str, Applied
         resource: r.address.clone(),
         attribute: name,
     })
+}
+
+/// The header values that web ACLs associated with user pools block with an exact,
+/// untransformed match on `x-amz-target` (the one rule shape this runner evaluates; any
+/// other rule is not enforced locally).
+fn waf_blocked_cognito_targets(resources: &[Resource<'_>]) -> BTreeSet<String> {
+    let on_pools: BTreeSet<&str> = resources
+        .iter()
+        .filter(|r| r.kind == "aws_wafv2_web_acl_association")
+        .filter(|r| str_attr(r.values, "resource_arn").is_some_and(|a| a.contains(":userpool/")))
+        .filter_map(|r| str_attr(r.values, "web_acl_arn"))
+        .collect();
+    resources
+        .iter()
+        .filter(|r| r.kind == "aws_wafv2_web_acl")
+        .filter(|r| str_attr(r.values, "arn").is_some_and(|a| on_pools.contains(a)))
+        .flat_map(|acl| acl.values["rule"].as_array().into_iter().flatten())
+        .filter(|rule| {
+            block(rule, "action")
+                .and_then(|a| block(a, "block"))
+                .is_some()
+        })
+        .filter_map(|rule| {
+            let matched =
+                block(rule, "statement").and_then(|s| block(s, "byte_match_statement"))?;
+            let header =
+                block(matched, "field_to_match").and_then(|f| block(f, "single_header"))?;
+            let untransformed = matched["text_transformation"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|t| t["type"] == "NONE");
+            (str_attr(header, "name")?.eq_ignore_ascii_case("x-amz-target")
+                && str_attr(matched, "positional_constraint") == Some("EXACTLY")
+                && untransformed)
+                .then(|| str_attr(matched, "search_string").map(str::to_string))?
+        })
+        .collect()
 }
 
 /// Nested blocks are lists of one object in the JSON state.
@@ -697,5 +740,63 @@ mod tests {
         );
         assert!(applied.function("healthtech-dev-pre-signup:live").is_none());
         assert!(applied.function("healthtech-dev-pre-signup:1").is_none());
+    }
+
+    /// A state with one web ACL per `rules` entry (action, positional constraint), each
+    /// associated with `resource_arn`.
+    fn with_web_acls(resource_arn: &str, rules: &[(&str, &str)]) -> Applied {
+        let resources: Vec<serde_json::Value> = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (action, constraint))| {
+                let arn = format!("arn:aws:wafv2:eu-west-1:1:regional/webacl/acl-{i}/id");
+                let rule = serde_json::json!({
+                    "action": [{ "allow": [], "block": [], "count": [], (*action): [{}] }],
+                    "statement": [{ "byte_match_statement": [{
+                        "field_to_match": [{ "single_header": [{ "name": "X-Amz-Target" }] }],
+                        "positional_constraint": constraint,
+                        "search_string": "AWSCognitoIdentityProviderService.DeleteUser",
+                        "text_transformation": [{ "priority": 0, "type": "NONE" }],
+                    }]}],
+                });
+                [
+                    serde_json::json!({"address": format!("aws_wafv2_web_acl.a{i}"),
+                        "type": "aws_wafv2_web_acl", "values": {"arn": arn, "rule": [rule]}}),
+                    serde_json::json!({"address": format!("aws_wafv2_web_acl_association.a{i}"),
+                        "type": "aws_wafv2_web_acl_association",
+                        "values": {"web_acl_arn": arn, "resource_arn": resource_arn}}),
+                ]
+            })
+            .collect();
+        Applied::parse(&serde_json::json!({"values": {"root_module": {"resources": resources}}}))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_user_pools_web_acl_blocks_the_operations_its_rules_match_exactly() {
+        let pool = "arn:aws:cognito-idp:eu-west-1:1:userpool/eu-west-1_abc";
+        let blocked = with_web_acls(pool, &[("block", "EXACTLY")]).waf_blocked_cognito_targets;
+        assert_eq!(
+            blocked,
+            BTreeSet::from(["AWSCognitoIdentityProviderService.DeleteUser".to_string()])
+        );
+        for (action, constraint) in [
+            ("count", "EXACTLY"),
+            ("allow", "EXACTLY"),
+            ("block", "CONTAINS"),
+        ] {
+            let applied = with_web_acls(pool, &[(action, constraint)]);
+            assert!(
+                applied.waf_blocked_cognito_targets.is_empty(),
+                "{action} {constraint}"
+            );
+        }
+        let stage = "arn:aws:apigateway:eu-west-1::/restapis/abc/stages/v1";
+        assert!(
+            with_web_acls(stage, &[("block", "EXACTLY")])
+                .waf_blocked_cognito_targets
+                .is_empty(),
+            "an ACL on the API stage does not guard Cognito"
+        );
     }
 }

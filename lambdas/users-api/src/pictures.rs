@@ -16,14 +16,6 @@ pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G>(
 ) -> Result<Reply, ApiError> {
     let (_, target) = edge::authorized_target(req, Action::CreatePictureUploadUrl)?;
     let body = edge::json_object(req)?;
-    // A deleted account's token must not place new pictures under its prefix.
-    match deps.profiles.find(&target).await {
-        Ok(Some(Stored::Deleting { .. } | Stored::Deleted)) => {
-            return Err(ApiError::AccountDeleted);
-        }
-        Ok(_) | Err(PortError::Unreadable(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
 
     let max = deps.config.max_picture_bytes;
     let mut problems = Vec::new();
@@ -66,6 +58,15 @@ pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G>(
     else {
         return Err(ApiError::bad_request("invalid_fields", problems.join("; ")));
     };
+
+    // A deleted account's token must not place new pictures under its prefix.
+    match deps.profiles.find(&target).await {
+        Ok(Some(Stored::Deleting { .. } | Stored::Deleted)) => {
+            return Err(ApiError::AccountDeleted);
+        }
+        Ok(_) | Err(PortError::Unreadable(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
 
     let unique = uuid::Uuid::new_v4().to_string();
     let key = PictureKey::mint(&target, image_type, &unique).map_err(|_| {

@@ -185,3 +185,65 @@ resource "aws_cognito_user_pool_client" "this" {
     refresh_token = "days"
   }
 }
+
+# Cognito's own DeleteUser (any signed-in user's access token may call it) would delete the
+# Cognito user and leave the profile, its counters and pictures behind: personal data with
+# no owner. The platform's DELETE /users/{id} removes all of it, so the user pool's web ACL
+# refuses that one operation (Cognito answers ForbiddenException) and lets the rest through.
+resource "aws_wafv2_web_acl" "this" {
+  #checkov:skip=CKV_AWS_192:That check asks for the Log4j (AWSManagedRulesKnownBadInputsRuleSet) rule group; Cognito is a managed service, and the ACL only refuses one operation.
+  #checkov:skip=CKV2_AWS_31:Requests this ACL sees are sign-ins and sign-ups; it logs nothing so that no request metadata about them is kept beyond Cognito's own.
+  name        = "${var.name}-user-pool"
+  description = "Refuses Cognito's self-service DeleteUser on user pool ${var.name}: accounts are deleted through the API"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "refuse-self-service-delete-user"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      byte_match_statement {
+        search_string         = "AWSCognitoIdentityProviderService.DeleteUser"
+        positional_constraint = "EXACTLY"
+
+        field_to_match {
+          single_header {
+            name = "x-amz-target"
+          }
+        }
+
+        text_transformation {
+          priority = 0
+          type     = "NONE"
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-refuse-delete-user"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-user-pool-web-acl"
+    sampled_requests_enabled   = false
+  }
+
+  tags = var.tags
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  resource_arn = aws_cognito_user_pool.this.arn
+  web_acl_arn  = aws_wafv2_web_acl.this.arn
+}

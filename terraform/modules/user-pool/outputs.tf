@@ -95,3 +95,13 @@ output "custom_attribute_schema" {
     } if s.name != "email"
   }
 }
+
+output "refused_operations" {
+  description = "Cognito operations the user pool's web ACL refuses (by X-Amz-Target)."
+  value       = [for rule in aws_wafv2_web_acl.this.rule : one(one(rule.statement).byte_match_statement).search_string]
+}
+
+output "web_acl_association" {
+  description = "The user pool ARN the web ACL is associated with."
+  value       = aws_wafv2_web_acl_association.this.resource_arn
+}

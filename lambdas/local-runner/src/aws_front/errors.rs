@@ -26,6 +26,14 @@ impl CognitoError {
         }
     }
 
+    /// A web ACL associated with the user pool refused the request.
+    pub fn blocked_by_waf() -> Self {
+        CognitoError {
+            kind: "ForbiddenException",
+            message: "Request blocked by AWS WAF.".to_string(),
+        }
+    }
+
     pub fn unauthorized_attribute_write() -> Self {
         CognitoError {
             kind: "NotAuthorizedException",

@@ -37,6 +37,14 @@ fn operation_of<'a>(parts: &'a hyper::http::request::Parts, prefix: &str) -> Opt
         .and_then(|target| target.strip_prefix(prefix))
 }
 
+/// True when a web ACL on the user pool refuses this Cognito operation.
+fn waf_blocks(front: &Front, operation: &str) -> bool {
+    front
+        .applied
+        .waf_blocked_cognito_targets
+        .contains(&format!("{COGNITO_TARGET_PREFIX}{operation}"))
+}
+
 pub struct Front {
     pub applied: Arc<Applied>,
     pub functions: Arc<Functions>,
@@ -76,6 +84,9 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         return throttled.into_response();
     }
     match operation {
+        Some(operation) if waf_blocks(&front, &operation) => {
+            errors::CognitoError::blocked_by_waf().into_response()
+        }
         Some(operation) => cognito::handle(&front, &operation, parts, body).await,
         None => {
             let _claim = match operation_of(&parts, DYNAMODB_TARGET_PREFIX) {

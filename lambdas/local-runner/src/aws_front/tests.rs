@@ -83,6 +83,7 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
         bucket_policies: vec![],
         roles: vec![],
         table_keys: Default::default(),
+        waf_blocked_cognito_targets: Default::default(),
     };
     let (endpoint, _) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
     (endpoint, pool_id, client_id)
@@ -348,6 +349,7 @@ async fn front_with_roles() -> RoleFront {
         bucket_policies: vec![],
         roles: roles(&table_arn, &bucket),
         table_keys: Default::default(),
+        waf_blocked_cognito_targets: Default::default(),
     };
     let (endpoint, front) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
     RoleFront {
@@ -558,6 +560,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
         bucket_policies: vec![],
         roles: vec![],
         table_keys: Default::default(),
+        waf_blocked_cognito_targets: Default::default(),
     };
     let (endpoint, front) = serve_front(applied, &silent_url, temp_dir("conflict")).await;
     let one_attempt = Timeouts {
@@ -662,6 +665,7 @@ async fn plain_front(name: &str) -> String {
         bucket_policies: vec![],
         roles: vec![],
         table_keys: Default::default(),
+        waf_blocked_cognito_targets: Default::default(),
     };
     serve_front(applied, &emulator::moto().endpoint(), temp_dir(name))
         .await

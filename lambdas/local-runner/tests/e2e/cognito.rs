@@ -173,6 +173,34 @@ impl Users {
         }
     }
 
+    /// Cognito's own `DeleteUser`, called as an SDK would with the person's access token.
+    pub async fn self_service_delete(&self, email: &str) -> Result<(), (String, String)> {
+        self.secrets.remember(PASSWORD);
+        let result = self
+            .client
+            .initiate_auth()
+            .client_id(&self.app_client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("sign-in failed: {:?}", error_of(&e.into_service_error())));
+        let access_token = result
+            .authentication_result()
+            .unwrap()
+            .access_token()
+            .unwrap();
+        self.secrets.remember(access_token);
+        self.client
+            .delete_user()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_of(&e.into_service_error()))
+    }
+
     /// USER_PASSWORD_AUTH through `app_client_id`; the ID token (all three tokens and
     /// the password are remembered for the log scan).
     async fn id_token(&self, app_client_id: &str, email: &str, password: &str) -> String {

@@ -166,3 +166,23 @@ pub async fn a_deletion_that_fails_at_any_step_completes_on_retry(
         );
     }
 }
+
+/// Cognito's own DeleteUser would leave the profile and pictures behind: the user pool's
+/// web ACL refuses it, and the account stays whole.
+pub async fn cognitos_own_delete_user_is_refused(users: &Users, api: &Api) {
+    let person = users
+        .signed_up_and_confirmed("self.deleting", &[("custom:user_type", "Patient")])
+        .await;
+
+    let refused = users.self_service_delete(&person.email).await;
+
+    assert_eq!(
+        refused,
+        Err((
+            "ForbiddenException".to_string(),
+            "Request blocked by AWS WAF.".to_string()
+        ))
+    );
+    assert!(users.user_exists(&person.email).await);
+    assert_eq!(api.get("/users/me", &person.id_token).await.status, 200);
+}

@@ -275,6 +275,12 @@ async fn the_platform_runs_locally_end_to_end() {
         .await;
     checks
         .run(
+            "Cognito's own DeleteUser is refused, so no profile is left without its user",
+            deletion::cognitos_own_delete_user_is_refused(&users, &api),
+        )
+        .await;
+    checks
+        .run(
             "a deletion that fails at any step completes on retry",
             deletion::a_deletion_that_fails_at_any_step_completes_on_retry(
                 &stack.info,
