@@ -214,9 +214,10 @@ module "users_api" {
       resources = [module.profile_table.arn]
     },
     {
-      # Presigned PUT and GET (GetObject also authorizes HeadObject).
+      # Presigned PUT (with its tag) and GET (GetObject also authorizes HeadObject), and
+      # the tag that marks a picture attached or unattached (the bucket expires the latter).
       sid       = "PresignPictures"
-      actions   = ["s3:GetObject", "s3:PutObject"]
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"]
       resources = [module.picture_bucket.picture_objects_arn]
     },
     {

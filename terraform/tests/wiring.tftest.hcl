@@ -179,6 +179,15 @@ run "triggers_point_at_their_functions" {
   }
 }
 
+run "pictures_no_profile_uses_expire_after_a_day" {
+  command = apply
+
+  assert {
+    condition     = module.picture_bucket.unattached_picture_rule == { tag = { key = "picture", value = "unattached" }, days = 1 }
+    error_message = "Uploads are tagged picture=unattached until attached (adapters::s3::PICTURE_TAG); the bucket must expire them after a day."
+  }
+}
+
 run "cognitos_own_delete_user_is_refused_by_the_pools_web_acl" {
   command = apply
 
@@ -278,7 +287,7 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
         resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
       }
       PresignPictures = {
-        actions   = toset(["s3:GetObject", "s3:PutObject"])
+        actions   = toset(["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"])
         resources = ["arn:aws:s3:::healthtech-dev-pictures-123456789012-eu-west-1/profile-pictures/*"]
       }
       TellMissingPictures = {

@@ -4,7 +4,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{Delete, ObjectIdentifier, Tag, Tagging};
 use chrono::{DateTime, Utc};
 use domain::UserId;
 use domain::fields::PictureKey;
@@ -16,6 +16,12 @@ const PICTURES: &str = "picture store";
 
 /// S3 lists and deletes at most 1,000 keys per call: one page, one batch.
 const PAGE: i32 = 1000;
+
+/// The object tag the bucket's lifecycle rule expires pictures by (`terraform/modules/
+/// picture-bucket`): every upload starts `unattached`; attaching it to a profile claims it.
+pub const PICTURE_TAG: &str = "picture";
+const UNATTACHED: &str = "unattached";
+const ATTACHED: &str = "attached";
 
 /// Profile pictures in S3, uploaded and fetched by clients through presigned URLs.
 #[derive(Clone)]
@@ -45,6 +51,28 @@ fn signed_headers(url: &str) -> Vec<String> {
 }
 
 impl S3Pictures {
+    /// Replaces the object's tags with `picture=<state>`.
+    async fn tag(&self, key: &PictureKey, state: &str) -> Result<(), PortError> {
+        let tag = Tag::builder()
+            .key(PICTURE_TAG)
+            .value(state)
+            .build()
+            .map_err(|_| PortError::Failed(PICTURES, "tag could not be built".to_owned()))?;
+        let tagging = Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .map_err(|_| PortError::Failed(PICTURES, "tag could not be built".to_owned()))?;
+        self.client
+            .put_object_tagging()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .tagging(tagging)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| port_error(PICTURES, &e))
+    }
+
     /// `force_path_style` is for emulators that do not serve bucket sub-domains.
     pub fn new(
         sdk: &aws_config::SdkConfig,
@@ -78,6 +106,7 @@ impl PictureStore for S3Pictures {
             .key(key.as_str())
             .content_type(content_type)
             .content_length(length)
+            .tagging(format!("{PICTURE_TAG}={UNATTACHED}"))
             .presigned(presigning(expires_in)?)
             .await
             .map_err(|e| port_error(PICTURES, &e))?;
@@ -144,6 +173,14 @@ impl PictureStore for S3Pictures {
             ),
             Err(e) => Err(port_error(PICTURES, &e)),
         }
+    }
+
+    async fn claim(&self, key: &PictureKey) -> Result<(), PortError> {
+        self.tag(key, ATTACHED).await
+    }
+
+    async fn release(&self, key: &PictureKey) -> Result<(), PortError> {
+        self.tag(key, UNATTACHED).await
     }
 
     async fn delete_all(&self, owner: &UserId) -> Result<u64, PortError> {

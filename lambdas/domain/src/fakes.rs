@@ -302,6 +302,8 @@ impl UserDirectory for InMemoryGroups {
 #[derive(Default)]
 pub struct InMemoryPictures {
     objects: Mutex<HashMap<String, StoredPicture>>,
+    /// Keys claimed (attached to a profile): the ones that do not expire.
+    claimed: Mutex<BTreeSet<String>>,
     /// While set, every call fails as unavailable.
     down: Mutex<bool>,
 }
@@ -309,6 +311,10 @@ pub struct InMemoryPictures {
 impl InMemoryPictures {
     pub fn set_down(&self, down: bool) {
         *lock(&self.down) = down;
+    }
+
+    pub fn is_claimed(&self, key: &str) -> bool {
+        lock(&self.claimed).contains(key)
     }
 
     /// The keys stored under `prefix`.
@@ -374,6 +380,22 @@ impl PictureStore for InMemoryPictures {
 
     async fn describe(&self, key: &PictureKey) -> Result<Option<StoredPicture>, PortError> {
         Ok(lock(&self.objects).get(key.as_str()).cloned())
+    }
+
+    async fn claim(&self, key: &PictureKey) -> Result<(), PortError> {
+        if *lock(&self.down) {
+            return Err(outage("picture store"));
+        }
+        lock(&self.claimed).insert(key.as_str().to_owned());
+        Ok(())
+    }
+
+    async fn release(&self, key: &PictureKey) -> Result<(), PortError> {
+        if *lock(&self.down) {
+            return Err(outage("picture store"));
+        }
+        lock(&self.claimed).remove(key.as_str());
+        Ok(())
     }
 
     async fn delete_all(&self, owner: &UserId) -> Result<u64, PortError> {

@@ -168,7 +168,8 @@ pub struct StoredPicture {
 }
 
 pub trait PictureStore: Send + Sync {
-    /// A URL that uploads exactly `content_length` bytes of the key's image type to `key`.
+    /// A URL that uploads exactly `content_length` bytes of the key's image type to `key`,
+    /// as a picture that expires unless it is claimed.
     fn presign_upload(
         &self,
         key: &PictureKey,
@@ -187,6 +188,13 @@ pub trait PictureStore: Send + Sync {
         &self,
         key: &PictureKey,
     ) -> impl Future<Output = Result<Option<StoredPicture>, PortError>> + Send;
+
+    /// The picture at `key` is attached to a profile: it must not expire.
+    fn claim(&self, key: &PictureKey) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// No profile uses the picture at `key` any more: it expires like an upload that was
+    /// never attached.
+    fn release(&self, key: &PictureKey) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// Deletes every object version and delete marker under `owner`'s prefix, a page at a
     /// time; returns how many it deleted.

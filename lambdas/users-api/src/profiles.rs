@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Caller, authorize};
-use domain::fields::{DisplayName, Email, PhoneNumber};
+use domain::fields::{DisplayName, Email, PhoneNumber, PictureKey};
 use domain::membership::{align_groups, grant_group};
-use domain::patch::ProfilePatch;
+use domain::patch::{Change, ProfilePatch};
 use domain::ports::{Created, PictureStore, ProfileStore, UpdateError, UserDirectory};
 use domain::signup::new_profile;
 use domain::{Profile, UserId, UserType};
@@ -209,15 +209,67 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     }
     let expected = edge::if_match(req)?;
     check_picture(deps, &patch, &target).await?;
+    // The new picture stops expiring before any profile points at it.
+    let attaching = match &patch.picture_key {
+        Some(Change::Set(key)) => {
+            deps.pictures.claim(key).await?;
+            Some(key)
+        }
+        _ => None,
+    };
+    let written = write(
+        deps,
+        req,
+        &caller,
+        &target,
+        &patch,
+        expected.as_deref(),
+        now,
+    )
+    .await;
+    match (&written, attaching) {
+        // A picture no profile points at expires again (its upload was never used).
+        (Err(_), Some(key)) => release(deps, key).await,
+        (Ok((previous, updated)), _) => {
+            if let Some(old) = previous
+                .picture_key
+                .as_ref()
+                .filter(|old| updated.picture_key.as_ref() != Some(*old))
+            {
+                release(deps, old).await;
+            }
+        }
+        _ => {}
+    }
+    let (_, updated) = written?;
+    reply_with_profile(deps, &updated).await
+}
 
+/// Best effort: a picture that cannot be released now stays until the account is deleted.
+async fn release<S, P: PictureStore, G>(deps: &Deps<S, P, G>, key: &PictureKey) {
+    if let Err(e) = deps.pictures.release(key).await {
+        tracing::warn!(error = %e, "a picture no profile uses could not be marked to expire");
+    }
+}
+
+/// Applies `patch` to the stored profile, retrying lost races; the profile before and after.
+async fn write<S: ProfileStore, P: PictureStore, G: UserDirectory>(
+    deps: &Deps<S, P, G>,
+    req: &Request,
+    caller: &Caller,
+    target: &UserId,
+    patch: &ProfilePatch,
+    expected: Option<&[u64]>,
+    now: DateTime<Utc>,
+) -> Result<(Profile, Profile), ApiError> {
     for _ in 0..MAX_WRITE_ATTEMPTS {
-        let current = load(deps, req, &caller, &target, now).await?;
-        if let Some(versions) = &expected
+        let current = load(deps, req, caller, target, now).await?;
+        if let Some(versions) = expected
             && !versions.contains(&current.version)
         {
             return Err(ApiError::PreconditionFailed);
         }
-        let updated = current.patched(&patch, now);
+        let updated = current.patched(patch, now);
         match deps.profiles.update(&current, &updated).await {
             Ok(()) => {
                 // Membership follows what was stored. Every request that names `user_type`
@@ -228,7 +280,7 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
                 if current.user_type != updated.user_type || current.status != updated.status {
                     tracing::info!(sub = %target, by = %caller.user_id, user_type = %updated.user_type, "user type changed");
                 }
-                return reply_with_profile(deps, &updated).await;
+                return Ok((current, updated));
             }
             Err(UpdateError::Conflict) if expected.is_some() => {
                 return Err(ApiError::PreconditionFailed);

@@ -72,7 +72,7 @@ resource "aws_s3_bucket_cors_configuration" "this" {
   cors_rule {
     allowed_methods = ["PUT", "GET"]
     allowed_origins = var.cors_allowed_origins
-    allowed_headers = ["Content-Type", "Content-Length"]
+    allowed_headers = ["Content-Type", "Content-Length", "x-amz-tagging"]
     expose_headers  = ["ETag"]
     max_age_seconds = 3000
   }
@@ -89,6 +89,26 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_upload_days
+    }
+  }
+
+  # Every upload is tagged picture=unattached (the presigned PUT requires the tag); the API
+  # retags a picture attached when a profile points at it, and unattached again when the
+  # profile stops using it. An upload never attached, a replaced picture and a cleared one
+  # all expire this way.
+  rule {
+    id     = "expire-unattached-pictures"
+    status = "Enabled"
+
+    filter {
+      tag {
+        key   = "picture"
+        value = "unattached"
+      }
+    }
+
+    expiration {
+      days = var.unattached_picture_days
     }
   }
 

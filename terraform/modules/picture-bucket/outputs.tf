@@ -17,3 +17,13 @@ output "picture_objects_arn" {
   description = "ARN pattern of the picture objects (for s3:PutObject / s3:GetObject grants)."
   value       = "${aws_s3_bucket.this.arn}/${var.picture_prefix}*"
 }
+
+output "unattached_picture_rule" {
+  description = "The lifecycle rule that expires pictures no profile uses: the tag it matches and its days."
+  value = one([
+    for rule in aws_s3_bucket_lifecycle_configuration.this.rule : {
+      tag  = one(one(rule.filter).tag)
+      days = one(rule.expiration).days
+    } if rule.id == "expire-unattached-pictures"
+  ])
+}

@@ -36,6 +36,17 @@ variable "abort_incomplete_upload_days" {
   }
 }
 
+variable "unattached_picture_days" {
+  description = "Days after which an uploaded picture no profile uses (never attached, or replaced or cleared) expires. It then stays recoverable as a noncurrent version for noncurrent_version_expiration_days."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.unattached_picture_days >= 1 && var.unattached_picture_days == floor(var.unattached_picture_days)
+    error_message = "unattached_picture_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "Days a replaced or deleted picture version is kept before it expires."
   type        = number

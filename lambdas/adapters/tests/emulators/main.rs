@@ -325,7 +325,7 @@ async fn group_membership_is_idempotent() {
 }
 
 #[tokio::test]
-async fn described_pictures_report_type_and_size() {
+async fn uploads_are_described_and_expire_unless_claimed() {
     let sdk = emulator::setup_sdk().await;
     let bucket = emulator::create_bucket(&sdk).await;
     let pictures = S3Pictures::new(&sdk, &bucket, true);
@@ -354,7 +354,11 @@ async fn described_pictures_report_type_and_size() {
         .collect();
     assert_eq!(
         names,
-        BTreeSet::from(["content-length".to_owned(), "content-type".to_owned()])
+        BTreeSet::from([
+            "content-length".to_owned(),
+            "content-type".to_owned(),
+            "x-amz-tagging".to_owned()
+        ])
     );
     let (status, body) = test_support::http::send("PUT", &upload.url, &headers, b"\x89PNG").await;
     assert_eq!(status, 200, "{body}");
@@ -364,4 +368,30 @@ async fn described_pictures_report_type_and_size() {
         (stored.content_type.as_deref(), stored.size),
         (Some("image/png"), 4)
     );
+
+    // The bucket's lifecycle rule expires `picture=unattached`: an upload starts so, a
+    // claimed picture does not, a released one does again.
+    let tag = || async {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        let tags = s3
+            .get_object_tagging()
+            .bucket(&bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .unwrap();
+        tags.tag_set()
+            .iter()
+            .map(|t| format!("{}={}", t.key(), t.value()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tag().await, ["picture=unattached"]);
+    pictures.claim(&key).await.unwrap();
+    assert_eq!(tag().await, ["picture=attached"]);
+    pictures.release(&key).await.unwrap();
+    assert_eq!(tag().await, ["picture=unattached"]);
 }

@@ -385,7 +385,13 @@ fn s3(parts: &Parts, body: &Bytes) -> Vec<Check> {
         Method::PUT | Method::POST => "PutObject",
         _ => "UnknownObjectOperation",
     };
-    let mut checks = vec![check(action, object_arn)];
+    // An upload that tags the object needs the tagging action too.
+    let tags_on_upload = *method == Method::PUT
+        && (parts.headers.contains_key("x-amz-tagging") || has("x-amz-tagging"));
+    let mut checks = vec![check(action, object_arn.clone())];
+    if tags_on_upload && action == "PutObject" {
+        checks.push(check("PutObjectTagging", object_arn));
+    }
     // A copy also reads its source.
     if let Some(source) = parts
         .headers
@@ -644,6 +650,27 @@ mod tests {
         assert_eq!(
             s3("DELETE", "/pics/users/a%20b/p.jpg?versionId=3", ""),
             [check("s3:DeleteObjectVersion", object)]
+        );
+        let tagged_upload = checks(
+            "s3",
+            &parts(
+                "PUT",
+                "/pics/users/a%20b/p.jpg",
+                &[("x-amz-tagging", "picture=unattached")],
+            ),
+            &Bytes::new(),
+            &SCOPE,
+        );
+        assert_eq!(
+            tagged_upload,
+            [
+                check("s3:PutObject", object),
+                check("s3:PutObjectTagging", object)
+            ]
+        );
+        assert_eq!(
+            s3("PUT", "/pics/users/a%20b/p.jpg?tagging", ""),
+            [check("s3:PutObjectTagging", object)]
         );
         assert_eq!(
             s3("GET", "/pics?list-type=2&prefix=users%2F", ""),

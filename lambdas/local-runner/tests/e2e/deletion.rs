@@ -24,20 +24,24 @@ async fn delete(api: &Api, who: &SignedIn) -> u16 {
     .status
 }
 
-/// Every object version and delete marker left under the person's picture prefix.
-async fn picture_versions(stack: &StackInfo, sub: &str) -> usize {
+async fn s3(stack: &StackInfo) -> aws_sdk_s3::Client {
     let sdk = config_loader(Timeouts::API)
         .endpoint_url(&stack.aws_endpoint_url)
         .region(Region::new(stack.region.clone()))
         .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
         .load()
         .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
+    aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)
             .build(),
-    );
-    let listed = s3
+    )
+}
+
+/// Every object version and delete marker left under the person's picture prefix.
+async fn picture_versions(stack: &StackInfo, sub: &str) -> usize {
+    let listed = s3(stack)
+        .await
         .list_object_versions()
         .bucket(&stack.bucket_name)
         .prefix(format!("profile-pictures/{sub}/"))
@@ -59,6 +63,7 @@ pub async fn a_deleted_account_leaves_nothing_and_its_email_signs_up_anew(
     upload_and_fetch_picture(api, &person).await;
     upload_and_fetch_picture(api, &person).await; // the first picture replaced
     assert!(picture_versions(stack, &person.sub).await >= 2);
+    the_replaced_picture_is_tagged_to_expire(stack, api, &person).await;
     let before = metrics(api, admin).await;
 
     assert_eq!(delete(api, &person).await, 204);
@@ -185,4 +190,45 @@ pub async fn cognitos_own_delete_user_is_refused(users: &Users, api: &Api) {
     );
     assert!(users.user_exists(&person.email).await);
     assert_eq!(api.get("/users/me", &person.id_token).await.status, 200);
+}
+
+/// The picture the profile uses is tagged `attached`; the one it replaced `unattached`,
+/// which the bucket's lifecycle rule expires.
+async fn the_replaced_picture_is_tagged_to_expire(stack: &StackInfo, api: &Api, person: &SignedIn) {
+    let current = api.get("/users/me", &person.id_token).await.body["picture_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s3 = s3(stack).await;
+    let listed = s3
+        .list_objects_v2()
+        .bucket(&stack.bucket_name)
+        .prefix(format!("profile-pictures/{}/", person.sub))
+        .send()
+        .await
+        .unwrap();
+    let mut tags = Vec::new();
+    for key in listed.contents().iter().filter_map(|o| o.key()) {
+        let tagging = s3
+            .get_object_tagging()
+            .bucket(&stack.bucket_name)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let tag: Vec<String> = tagging
+            .tag_set()
+            .iter()
+            .map(|t| format!("{}={}", t.key(), t.value()))
+            .collect();
+        tags.push((key == current, tag));
+    }
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            (false, vec!["picture=unattached".to_string()]),
+            (true, vec!["picture=attached".to_string()])
+        ]
+    );
 }

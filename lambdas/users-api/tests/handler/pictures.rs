@@ -118,3 +118,49 @@ async fn attaching_a_picture_checks_owner_existence_type_and_size() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body["picture_url"].as_str().is_some());
 }
+
+/// The bucket expires pictures that are not claimed: an attached one is claimed before the
+/// profile points at it, a replaced or cleared one is released, and so is one whose write
+/// then failed.
+#[tokio::test]
+async fn only_the_picture_a_profile_uses_is_kept_from_expiring() {
+    let deps = deps();
+    deps.profiles
+        .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
+    let first = format!("profile-pictures/{ADA}/11111111-2222-4333-8444-555555555555.png");
+    let second = format!("profile-pictures/{ADA}/22222222-2222-4333-8444-555555555555.png");
+    let third = format!("profile-pictures/{ADA}/33333333-2222-4333-8444-555555555555.png");
+    for key in [&first, &second, &third] {
+        deps.pictures.put(key, "image/png", 100);
+    }
+    let set = |picture: serde_json::Value| {
+        Call::new("PUT", "/users/{id}")
+            .id("me")
+            .by(ADA, &["Patient"])
+            .json(json!({ "picture_key": picture }))
+    };
+
+    assert_eq!(set(json!(first)).send(&deps).await.status, 200);
+    assert!(deps.pictures.is_claimed(&first));
+
+    assert_eq!(set(json!(second)).send(&deps).await.status, 200);
+    assert!(deps.pictures.is_claimed(&second), "the new one is kept");
+    assert!(
+        !deps.pictures.is_claimed(&first),
+        "the replaced one expires"
+    );
+
+    let stale = set(json!(third))
+        .header("If-Match", "\"1\"")
+        .send(&deps)
+        .await;
+    assert_eq!(stale.status, 412);
+    assert!(
+        !deps.pictures.is_claimed(&third),
+        "a picture whose write failed expires"
+    );
+    assert!(deps.pictures.is_claimed(&second));
+
+    assert_eq!(set(json!(null)).send(&deps).await.status, 200);
+    assert!(!deps.pictures.is_claimed(&second), "a cleared one expires");
+}
