@@ -27,6 +27,8 @@ pub enum Action {
     CreatePictureUploadUrl,
     ListProfiles,
     ReadMetrics,
+    /// Reading who accessed a profile (its access log).
+    ReadAccessLog,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +42,10 @@ pub enum Denied {
 /// `target` is the profile the action is about, for actions on one profile.
 pub fn authorize(caller: &Caller, action: Action, target: Option<&UserId>) -> Result<(), Denied> {
     match action {
-        Action::ReadProfile | Action::UpdateProfile | Action::CreatePictureUploadUrl => {
+        Action::ReadProfile
+        | Action::UpdateProfile
+        | Action::CreatePictureUploadUrl
+        | Action::ReadAccessLog => {
             if caller.is_admin() || target == Some(&caller.user_id) {
                 Ok(())
             } else {
@@ -88,7 +93,12 @@ mod tests {
         for (role, groups) in roles {
             let c = caller(groups);
             let admin = groups.contains(&UserType::Admin);
-            for action in [ReadProfile, UpdateProfile, CreatePictureUploadUrl] {
+            for action in [
+                ReadProfile,
+                UpdateProfile,
+                CreatePictureUploadUrl,
+                ReadAccessLog,
+            ] {
                 assert_eq!(
                     authorize(&c, action, Some(&me)),
                     Ok(()),
