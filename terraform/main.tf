@@ -49,6 +49,8 @@ locals {
     "OPTIONS /users/{id}/picture-upload-url" = { authorized = false }
     "GET /admin/metrics"                     = { authorized = true }
     "OPTIONS /admin/metrics"                 = { authorized = false }
+    "GET /users/{id}/access-log"             = { authorized = true }
+    "OPTIONS /users/{id}/access-log"         = { authorized = false }
   }
 
   # Profile and counter items are written in transactions, which IAM authorizes

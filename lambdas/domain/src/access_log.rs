@@ -112,6 +112,11 @@ impl RequestId {
         }
     }
 
+    /// An id for a request that carries none: the random number in 32 hex digits.
+    pub fn from_random(value: u128) -> Self {
+        Self(format!("{value:032x}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
