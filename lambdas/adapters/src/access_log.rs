@@ -108,7 +108,11 @@ impl DynamoAccessLog {
 }
 
 fn from_item(item: &Item) -> Result<AccessEntry, PortError> {
-    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str);
+    let text = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+    };
     let required = |name: &str| text(name).ok_or_else(unreadable);
     let list = |name: &str| -> Result<Vec<&str>, PortError> {
         item.get(name)

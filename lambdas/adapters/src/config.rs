@@ -221,7 +221,10 @@ mod tests {
             let mut vars = API_VARS.to_vec();
             vars.push(("ACCESS_LOG_RETENTION_DAYS", bad));
             let err = UsersApiConfig::from_lookup(lookup(&vars)).unwrap_err();
-            assert!(err.to_string().contains("ACCESS_LOG_RETENTION_DAYS"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("ACCESS_LOG_RETENTION_DAYS"),
+                "{bad}: {err}"
+            );
         }
         let mut vars = API_VARS.to_vec();
         vars.push(("ACCESS_LOG_RETENTION_DAYS", "365"));

@@ -234,7 +234,10 @@ mod tests {
     fn the_owner_is_self_whatever_their_groups_then_admin_then_doctor() {
         let admin = [UserType::Admin, UserType::Doctor];
         assert_eq!(entry(ME, &admin, Some(ME)).actor_role(), ActorRole::Own);
-        assert_eq!(entry(ME, &admin, Some(OTHER)).actor_role(), ActorRole::Admin);
+        assert_eq!(
+            entry(ME, &admin, Some(OTHER)).actor_role(),
+            ActorRole::Admin
+        );
         assert_eq!(
             entry(ME, &[UserType::Doctor], Some(OTHER)).actor_role(),
             ActorRole::Doctor
@@ -269,7 +272,11 @@ mod tests {
 
     #[test]
     fn request_ids_are_plain_tokens() {
-        for good in ["3f1d7c52-8e0b-4a6d-9c2e-51b0a7f4d9e3", "BvJ8mGy9DoEFQ0A.", "a"] {
+        for good in [
+            "3f1d7c52-8e0b-4a6d-9c2e-51b0a7f4d9e3",
+            "BvJ8mGy9DoEFQ0A.",
+            "a",
+        ] {
             assert!(RequestId::parse(good).is_ok(), "{good}");
         }
         let long = "a".repeat(129);

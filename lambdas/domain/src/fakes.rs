@@ -10,8 +10,8 @@ use chrono::{TimeZone, Utc};
 use crate::access_log::{AccessCursor, AccessEntry, AccessPage, RequestId};
 use crate::fields::PictureKey;
 use crate::ports::{
-    AccessLog, Created, GroupDirectory, Page, PageCursor, PictureStore, PortError,
-    PresignedUpload, ProfileStore, StoredPicture, UpdateError,
+    AccessLog, Created, GroupDirectory, Page, PageCursor, PictureStore, PortError, PresignedUpload,
+    ProfileStore, StoredPicture, UpdateError,
 };
 use crate::{Cohort, Profile, UserId, UserType};
 
@@ -396,7 +396,10 @@ mod tests {
     /// The fakes never wait, so one poll finishes their futures (no runtime needed).
     fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
         let mut future = std::pin::pin!(future);
-        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
             Poll::Ready(value) => value,
             Poll::Pending => panic!("an in-memory fake waited"),
         }
@@ -430,7 +433,10 @@ mod tests {
 
         let first = ready(log.list(&ada, 3, None)).unwrap();
         let ids = |page: &AccessPage| -> Vec<String> {
-            page.entries.iter().map(|e| e.request_id.to_string()).collect()
+            page.entries
+                .iter()
+                .map(|e| e.request_id.to_string())
+                .collect()
         };
         assert_eq!(ids(&first), ["r3", "r2b", "r2"]);
         let second = ready(log.list(&ada, 3, first.next.as_ref())).unwrap();

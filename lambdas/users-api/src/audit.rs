@@ -113,11 +113,7 @@ impl Audit {
     }
 
     /// Writes the entries (in parallel: a listing page has one per profile), once.
-    async fn record<L: AccessLog>(
-        &self,
-        log: &L,
-        outcome: AccessOutcome,
-    ) -> Result<(), ApiError> {
+    async fn record<L: AccessLog>(&self, log: &L, outcome: AccessOutcome) -> Result<(), ApiError> {
         {
             let mut recorded = lock(&self.recorded);
             if *recorded {

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Caller, authorize};
+use domain::access_log::AccessAction;
 use domain::fields::{DisplayName, Email, PhoneNumber};
 use domain::membership::{align_groups, grant_group};
 use domain::patch::ProfilePatch;
-use domain::access_log::AccessAction;
 use domain::ports::{AccessLog, Created, GroupDirectory, PictureStore, ProfileStore, UpdateError};
 use domain::signup::new_profile;
 use domain::{Profile, UserId, UserType};

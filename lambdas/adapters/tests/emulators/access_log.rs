@@ -45,7 +45,9 @@ async fn log() -> (DynamoAccessLog, aws_sdk_dynamodb::Client, String) {
 async fn entries_come_back_newest_first_in_pages_for_their_target_only() {
     let (log, _, _) = log().await;
     for (second, request) in [(1, "r1"), (4, "r4"), (2, "r2"), (3, "r3"), (5, "r5")] {
-        log.record(&entry(second, request, Some(ADA))).await.unwrap();
+        log.record(&entry(second, request, Some(ADA)))
+            .await
+            .unwrap();
     }
     log.record(&entry(6, "other", Some(ROOT))).await.unwrap();
     log.record(&entry(7, "untargeted", None)).await.unwrap();
@@ -126,8 +128,14 @@ async fn items_hold_keys_ids_names_and_their_expiry_only() {
     assert_eq!(
         keys,
         [
-            (format!("ACTOR#{ROOT}"), "2026-11-22T09:30:02.000Z#r2".into()),
-            (format!("TARGET#{ADA}"), "2026-11-22T09:30:01.000Z#r1".into()),
+            (
+                format!("ACTOR#{ROOT}"),
+                "2026-11-22T09:30:02.000Z#r2".into()
+            ),
+            (
+                format!("TARGET#{ADA}"),
+                "2026-11-22T09:30:01.000Z#r1".into()
+            ),
         ]
     );
 }

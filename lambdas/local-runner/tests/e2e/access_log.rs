@@ -89,9 +89,16 @@ pub async fn the_owner_sees_who_accessed_their_record(users: &Users, api: &Api, 
         log.raw
     );
     let times: Vec<&str> = items.iter().map(|e| e["at"].as_str().unwrap()).collect();
-    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
     assert_eq!(items[2]["fields"], json!(["name"]));
-    assert!(items.iter().all(|e| e.get("actor_id").is_none()), "{}", log.raw);
+    assert!(
+        items.iter().all(|e| e.get("actor_id").is_none()),
+        "{}",
+        log.raw
+    );
     for secret in [
         NAME,
         DOB,
@@ -106,7 +113,10 @@ pub async fn the_owner_sees_who_accessed_their_record(users: &Users, api: &Api, 
 
     // An admin sees who acted.
     let as_admin = api
-        .get(&format!("/users/{}/access-log?limit=2", patient.sub), &admin.id_token)
+        .get(
+            &format!("/users/{}/access-log?limit=2", patient.sub),
+            &admin.id_token,
+        )
         .await;
     assert_eq!(as_admin.status, 200, "{}", as_admin.raw);
     let actors: Vec<&str> = as_admin.body["items"]
@@ -127,7 +137,10 @@ pub async fn the_owner_sees_who_accessed_their_record(users: &Users, api: &Api, 
 
     // Another patient may not read it.
     let foreign = api
-        .get(&format!("/users/{}/access-log", patient.sub), &other.id_token)
+        .get(
+            &format!("/users/{}/access-log", patient.sub),
+            &other.id_token,
+        )
         .await;
     assert_eq!(foreign.status, 403, "{}", foreign.raw);
     assert!(foreign.body.get("items").is_none());

@@ -35,7 +35,9 @@ fn assert_no_values(deps: &TestDeps, values: &[&str]) {
 #[tokio::test]
 async fn a_read_is_recorded_with_who_what_when_and_the_request() {
     let deps = seeded();
-    let call = Call::new("GET", "/users/{id}").id("me").by(ADA, &["Patient"]);
+    let call = Call::new("GET", "/users/{id}")
+        .id("me")
+        .by(ADA, &["Patient"]);
     let request_id = call.request_id().to_owned();
 
     let reply = call.send(&deps).await;
@@ -52,7 +54,10 @@ async fn a_read_is_recorded_with_who_what_when_and_the_request() {
         )
     );
     assert_eq!(entry.actor_groups, [Patient].into());
-    assert_eq!((entry.request_id.as_str(), entry.at), (request_id.as_str(), now()));
+    assert_eq!(
+        (entry.request_id.as_str(), entry.at),
+        (request_id.as_str(), now())
+    );
     assert!(entry.fields.is_empty());
 }
 
@@ -145,7 +150,10 @@ async fn a_listing_page_records_one_entry_per_listed_profile_and_nothing_else() 
     let mut expected = listed.clone();
     targets.sort();
     expected.sort();
-    assert_eq!(targets, expected, "one entry per listed profile, none untargeted");
+    assert_eq!(
+        targets, expected,
+        "one entry per listed profile, none untargeted"
+    );
     assert!(entries.iter().all(|e| e.action == AccessAction::List
         && e.outcome == AccessOutcome::Allowed
         && e.actor == id(ROOT)));
@@ -156,7 +164,11 @@ async fn a_listing_page_records_one_entry_per_listed_profile_and_nothing_else() 
         .send(&deps)
         .await;
     assert_eq!(empty.status, 200);
-    assert_eq!(deps.access_log.entries().len(), 2, "an empty page shows no one");
+    assert_eq!(
+        deps.access_log.entries().len(),
+        2,
+        "an empty page shows no one"
+    );
 }
 
 #[tokio::test]
@@ -196,7 +208,13 @@ async fn refusals_are_recorded_against_their_target_or_else_their_actor() {
     assert_eq!(
         seen,
         [
-            (AccessAction::Read, AccessOutcome::Denied, Some(id(BO)), id(ADA), vec![]),
+            (
+                AccessAction::Read,
+                AccessOutcome::Denied,
+                Some(id(BO)),
+                id(ADA),
+                vec![]
+            ),
             (
                 AccessAction::Update,
                 AccessOutcome::Denied,
@@ -204,8 +222,20 @@ async fn refusals_are_recorded_against_their_target_or_else_their_actor() {
                 id(ADA),
                 vec!["user_type"]
             ),
-            (AccessAction::List, AccessOutcome::Denied, None, id(ADA), vec![]),
-            (AccessAction::Read, AccessOutcome::NotFound, Some(id(CY)), id(ROOT), vec![]),
+            (
+                AccessAction::List,
+                AccessOutcome::Denied,
+                None,
+                id(ADA),
+                vec![]
+            ),
+            (
+                AccessAction::Read,
+                AccessOutcome::NotFound,
+                Some(id(CY)),
+                id(ROOT),
+                vec![]
+            ),
         ]
     );
 }
@@ -253,7 +283,14 @@ fn assert_503_without_data(reply: &Reply, what: &str) {
     let keys: Vec<&String> = reply.body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["error"], "{what}");
     let text = reply.body.to_string();
-    for value in ["Stored Name", "example.com", "+14155550100", "1980-06-15", "A+", "X-Amz"] {
+    for value in [
+        "Stored Name",
+        "example.com",
+        "+14155550100",
+        "1980-06-15",
+        "A+",
+        "X-Amz",
+    ] {
         assert!(!text.contains(value), "{what}: {value} in {text}");
     }
 }
@@ -263,7 +300,9 @@ async fn when_the_log_cannot_be_written_no_phi_leaves_and_nothing_is_written() {
     let deps = seeded();
     deps.access_log.set_down(true);
     let calls = [
-        Call::new("GET", "/users/{id}").id("me").by(ADA, &["Patient"]),
+        Call::new("GET", "/users/{id}")
+            .id("me")
+            .by(ADA, &["Patient"]),
         Call::new("GET", "/users/{id}").id(ADA).by(ROOT, &["Admin"]),
         Call::new("PUT", "/users/{id}")
             .id("me")
@@ -303,7 +342,9 @@ async fn when_the_log_cannot_be_written_no_phi_leaves_and_nothing_is_written() {
 async fn with_history(deps: &TestDeps) {
     let second = |n: i64| now() + chrono::Duration::seconds(n);
     let steps = [
-        Call::new("GET", "/users/{id}").id("me").by(ADA, &["Patient"]),
+        Call::new("GET", "/users/{id}")
+            .id("me")
+            .by(ADA, &["Patient"]),
         Call::new("PUT", "/users/{id}")
             .id("me")
             .by(ADA, &["Patient"])
@@ -353,7 +394,10 @@ async fn the_owner_reads_their_log_newest_first_with_roles_and_no_other_ids() {
         ]
     );
     let items = reply.body["items"].as_array().unwrap();
-    assert!(items.iter().all(|e| e.get("actor_id").is_none()), "{items:?}");
+    assert!(
+        items.iter().all(|e| e.get("actor_id").is_none()),
+        "{items:?}"
+    );
     assert_eq!(items[3]["fields"], json!(["phone_number"]));
     assert_eq!(items[4]["at"], json!("2026-11-22T09:30:00.000Z"));
     assert_eq!(reply.body["next_cursor"], Value::Null);
