@@ -1,5 +1,5 @@
 # HealthTech signup & profile platform: Cognito user pool with its triggers, the users
-# REST API, the profile table and the picture bucket. The data model's names (user types,
+# REST API, the profile table, the PHI access log table and the picture bucket. The data model's names (user types,
 # custom attributes, routes) are declared once here and everything else derives from them.
 
 provider "aws" {
@@ -50,6 +50,8 @@ locals {
     "OPTIONS /users/{id}/picture-upload-url" = { authorized = false }
     "GET /admin/metrics"                     = { authorized = true }
     "OPTIONS /admin/metrics"                 = { authorized = false }
+    "GET /users/{id}/access-log"             = { authorized = true }
+    "OPTIONS /users/{id}/access-log"         = { authorized = false }
   }
 
   # Profile and counter items are written in transactions, which IAM authorizes
@@ -65,6 +67,13 @@ module "profile_table" {
   source = "./modules/profile-table"
 
   name                = "${local.name}-profiles"
+  deletion_protection = var.deletion_protection
+}
+
+module "access_log_table" {
+  source = "./modules/access-log-table"
+
+  name                = "${local.name}-access-log"
   deletion_protection = var.deletion_protection
 }
 
@@ -192,7 +201,9 @@ module "users_api" {
     CORS_ALLOWED_ORIGINS    = join(",", var.cors_allowed_origins)
     # A user whose confirmation did not write a profile gets it at the first request,
     # decided by the same policy as PostConfirmation.
-    SELF_SERVICE_USER_TYPES = join(",", var.self_service_user_types)
+    SELF_SERVICE_USER_TYPES   = join(",", var.self_service_user_types)
+    ACCESS_LOG_TABLE_NAME     = module.access_log_table.name
+    ACCESS_LOG_RETENTION_DAYS = tostring(var.access_log_retention_days)
   }
 
   policy_statements = [
@@ -238,6 +249,18 @@ module "users_api" {
       sid       = "DeletePictures"
       actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
       resources = [module.picture_bucket.picture_objects_arn]
+    },
+    {
+      # Append-only: a conditional PutItem per entry (no UpdateItem, DeleteItem or
+      # BatchWriteItem, which would allow deletes), and Query to page through one profile's.
+      sid       = "AppendAccessLog"
+      actions   = ["dynamodb:PutItem"]
+      resources = [module.access_log_table.arn]
+    },
+    {
+      sid       = "ReadAccessLog"
+      actions   = ["dynamodb:Query"]
+      resources = [module.access_log_table.arn]
     },
     {
       sid       = "MoveUserBetweenGroups"

@@ -58,6 +58,11 @@ output "table_name" {
   value       = module.profile_table.name
 }
 
+output "access_log_table_name" {
+  description = "Name of the DynamoDB table holding the PHI access log (append-only; entries expire after access_log_retention_days)."
+  value       = module.access_log_table.name
+}
+
 output "profile_shards" {
   description = "How many shards the profile table's counters and listing index use: what the backfill (backfill-profiles --shards) must be given."
   value       = var.profile_shards

@@ -329,6 +329,17 @@ variable "log_retention_days" {
   }
 }
 
+variable "access_log_retention_days" {
+  description = "Days the PHI access log keeps each entry before DynamoDB TTL removes it. The default, 2190 (six years), is HIPAA's documentation retention."
+  type        = number
+  default     = 2190
+
+  validation {
+    condition     = var.access_log_retention_days == floor(var.access_log_retention_days) && var.access_log_retention_days >= 1 && var.access_log_retention_days <= 36500
+    error_message = "access_log_retention_days must be a whole number of days from 1 to 36500."
+  }
+}
+
 variable "alarm_topic_arn" {
   description = "SNS topic the function and API alarms notify; null keeps the alarms without notifications."
   type        = string

@@ -74,6 +74,26 @@ run "profile_shards_may_not_be_fractional" {
   expect_failures = [var.profile_shards]
 }
 
+run "access_log_retention_must_be_a_whole_number_of_days" {
+  command = plan
+
+  variables {
+    access_log_retention_days = 0
+  }
+
+  expect_failures = [var.access_log_retention_days]
+}
+
+run "access_log_retention_may_not_be_fractional" {
+  command = plan
+
+  variables {
+    access_log_retention_days = 2190.5
+  }
+
+  expect_failures = [var.access_log_retention_days]
+}
+
 run "self_service_user_types_must_not_be_empty" {
   command = plan
 

@@ -76,6 +76,14 @@ mock_provider "aws" {
   }
 }
 
+# The access log table's own ARN, so a grant on the wrong table is caught.
+override_resource {
+  target = module.access_log_table.aws_dynamodb_table.this
+  values = {
+    arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-access-log"
+  }
+}
+
 # Distinct, well-formed function ARNs so a trigger wired to the wrong function is caught.
 override_resource {
   target = module.pre_signup.aws_lambda_function.this
@@ -245,12 +253,13 @@ run "every_route_but_health_and_preflight_is_authorized" {
       "GET /users/{id}", "PUT /users/{id}", "DELETE /users/{id}", "OPTIONS /users/{id}",
       "POST /users/{id}/picture-upload-url", "OPTIONS /users/{id}/picture-upload-url",
       "GET /admin/metrics", "OPTIONS /admin/metrics",
+      "GET /users/{id}/access-log", "OPTIONS /users/{id}/access-log",
     ])
     error_message = "The API must expose exactly the documented routes."
   }
 
   assert {
-    condition     = module.api.resource_paths == tolist(["admin", "admin/metrics", "health", "users", "users/{id}", "users/{id}/picture-upload-url"])
+    condition     = module.api.resource_paths == tolist(["admin", "admin/metrics", "health", "users", "users/{id}", "users/{id}/access-log", "users/{id}/picture-upload-url"])
     error_message = "The resource tree must be derived from the route paths."
   }
 
@@ -268,7 +277,7 @@ run "every_route_but_health_and_preflight_is_authorized" {
 run "policies_grant_exactly_the_called_actions_on_their_resources" {
   command = apply
 
-  # users-api: profile items on the table, Query on the listing index, BatchGetItem on the table (counters), pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
+  # users-api: profile items on the table, Query on the listing index, BatchGetItem on the table (counters), PutItem and Query on the access log table, pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
   assert {
     condition = {
       for s in jsondecode(module.users_api.policy_json).Statement : s.Sid => { actions = toset(s.Action), resources = s.Resource }
@@ -285,6 +294,14 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
       ReadCounters = {
         actions   = toset(["dynamodb:BatchGetItem"])
         resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-profiles"]
+      }
+      AppendAccessLog = {
+        actions   = toset(["dynamodb:PutItem"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-access-log"]
+      }
+      ReadAccessLog = {
+        actions   = toset(["dynamodb:Query"])
+        resources = ["arn:aws:dynamodb:eu-west-1:123456789012:table/healthtech-dev-access-log"]
       }
       PresignPictures = {
         actions   = toset(["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"])
@@ -382,15 +399,17 @@ run "functions_get_their_contracted_settings" {
 
   assert {
     condition = module.users_api.environment_variables == tomap({
-      PROFILE_TABLE_NAME      = "healthtech-dev-profiles"
-      PROFILE_SHARDS          = "16"
-      PICTURE_BUCKET_NAME     = "healthtech-dev-pictures-123456789012-eu-west-1"
-      USER_POOL_ID            = module.user_pool.id
-      MAX_PICTURE_BYTES       = "5242880"
-      UPLOAD_URL_TTL_SECONDS  = "300"
-      PICTURE_URL_TTL_SECONDS = "300"
-      CORS_ALLOWED_ORIGINS    = ""
-      SELF_SERVICE_USER_TYPES = "Patient"
+      PROFILE_TABLE_NAME        = "healthtech-dev-profiles"
+      PROFILE_SHARDS            = "16"
+      PICTURE_BUCKET_NAME       = "healthtech-dev-pictures-123456789012-eu-west-1"
+      USER_POOL_ID              = module.user_pool.id
+      MAX_PICTURE_BYTES         = "5242880"
+      UPLOAD_URL_TTL_SECONDS    = "300"
+      PICTURE_URL_TTL_SECONDS   = "300"
+      CORS_ALLOWED_ORIGINS      = ""
+      SELF_SERVICE_USER_TYPES   = "Patient"
+      ACCESS_LOG_TABLE_NAME     = "healthtech-dev-access-log"
+      ACCESS_LOG_RETENTION_DAYS = "2190"
     })
     error_message = "users-api gets exactly its contracted environment."
   }
@@ -675,5 +694,41 @@ run "each_function_publishes_a_version_and_its_alias_points_at_it" {
   assert {
     condition     = module.users_api.alias_function_version == "4" && output.function_versions["users-api"] == { alias = "live", version = "4" }
     error_message = "The alias follows the function's published version, and function_versions reports it."
+  }
+}
+
+run "the_access_log_is_append_only_encrypted_and_kept_for_its_retention" {
+  command = apply
+
+  variables {
+    access_log_retention_days = 3650
+  }
+
+  # No function may change or remove an entry: on the access log table, only PutItem
+  # (every put is conditional on a new key) and Query, and no wildcard that could cover more.
+  assert {
+    condition = alltrue(flatten([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] : [
+        for s in jsondecode(f.policy_json).Statement : [
+          for a in s.Action : contains(["dynamodb:PutItem", "dynamodb:Query"], a)
+        ] if anytrue([for r in s.Resource : startswith(r, module.access_log_table.arn)])
+      ]
+    ]))
+    error_message = "Only PutItem and Query may be granted on the access log table (no UpdateItem, DeleteItem or BatchWriteItem)."
+  }
+
+  assert {
+    condition = (
+      module.access_log_table.ttl_attribute == "expires_at" &&
+      module.access_log_table.point_in_time_recovery &&
+      module.access_log_table.deletion_protection &&
+      output.access_log_table_name == "healthtech-dev-access-log"
+    )
+    error_message = "The access log expires entries by expires_at, has point-in-time recovery and deletion protection, and its name is an output."
+  }
+
+  assert {
+    condition     = module.users_api.environment_variables.ACCESS_LOG_RETENTION_DAYS == "3650"
+    error_message = "access_log_retention_days must reach the API, which stamps each entry's expiry."
   }
 }

@@ -119,7 +119,14 @@ pub struct UsersApiConfig {
     pub s3_force_path_style: bool,
     /// Decides the first profile of a user whose confirmation did not write one.
     pub self_service: SelfServicePolicy,
+    /// The PHI access log's table.
+    pub access_log_table_name: String,
+    /// How long access log entries are kept (the table's TTL), in days.
+    pub access_log_retention_days: u32,
 }
+
+/// HIPAA's documentation retention: six years.
+pub const DEFAULT_ACCESS_LOG_RETENTION_DAYS: u64 = 2190;
 
 impl UsersApiConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -157,6 +164,13 @@ impl UsersApiConfig {
                 .collect(),
             s3_force_path_style: env.0("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true"),
             self_service: env.self_service()?,
+            access_log_table_name: env.required("ACCESS_LOG_TABLE_NAME")?,
+            // At most 100 years, so that a TTL in epoch seconds stays far from overflow.
+            access_log_retention_days: env.number(
+                "ACCESS_LOG_RETENTION_DAYS",
+                DEFAULT_ACCESS_LOG_RETENTION_DAYS,
+                1..=36_500,
+            )? as u32,
         })
     }
 }
@@ -175,12 +189,13 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    const API_VARS: [(&str, &str); 5] = [
+    const API_VARS: [(&str, &str); 6] = [
         ("PROFILE_TABLE_NAME", "t"),
         ("PROFILE_SHARDS", "16"),
         ("PICTURE_BUCKET_NAME", "b"),
         ("USER_POOL_ID", "eu-west-1_abc"),
         ("SELF_SERVICE_USER_TYPES", "Patient"),
+        ("ACCESS_LOG_TABLE_NAME", "log"),
     ];
 
     #[test]
@@ -190,6 +205,31 @@ mod tests {
         assert_eq!(config.upload_url_ttl, Duration::from_secs(300));
         assert!(config.cors_allowed_origins.is_empty());
         assert!(!config.s3_force_path_style);
+        assert_eq!(config.access_log_table_name, "log");
+        assert_eq!(config.access_log_retention_days, 2190, "six years");
+    }
+
+    #[test]
+    fn the_access_log_table_is_required_and_its_retention_bounded() {
+        let vars: Vec<_> = API_VARS
+            .into_iter()
+            .filter(|(name, _)| *name != "ACCESS_LOG_TABLE_NAME")
+            .collect();
+        let err = UsersApiConfig::from_lookup(lookup(&vars)).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("ACCESS_LOG_TABLE_NAME"));
+        for bad in ["0", "36501", "six years"] {
+            let mut vars = API_VARS.to_vec();
+            vars.push(("ACCESS_LOG_RETENTION_DAYS", bad));
+            let err = UsersApiConfig::from_lookup(lookup(&vars)).unwrap_err();
+            assert!(
+                err.to_string().contains("ACCESS_LOG_RETENTION_DAYS"),
+                "{bad}: {err}"
+            );
+        }
+        let mut vars = API_VARS.to_vec();
+        vars.push(("ACCESS_LOG_RETENTION_DAYS", "365"));
+        let config = UsersApiConfig::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(config.access_log_retention_days, 365);
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum Action {
     DeleteAccount,
     ListProfiles,
     ReadMetrics,
+    /// Reading who accessed a profile (its access log).
+    ReadAccessLog,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +47,8 @@ pub fn authorize(caller: &Caller, action: Action, target: Option<&UserId>) -> Re
         Action::ReadProfile
         | Action::UpdateProfile
         | Action::CreatePictureUploadUrl
-        | Action::DeleteAccount => {
+        | Action::DeleteAccount
+        | Action::ReadAccessLog => {
             if caller.is_admin() || target == Some(&caller.user_id) {
                 Ok(())
             } else {
@@ -98,6 +101,7 @@ mod tests {
                 UpdateProfile,
                 CreatePictureUploadUrl,
                 DeleteAccount,
+                ReadAccessLog,
             ] {
                 assert_eq!(
                     authorize(&c, action, Some(&me)),

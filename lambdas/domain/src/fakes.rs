@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 
+use crate::access_log::{AccessCursor, AccessEntry, AccessPage, RequestId};
 use crate::fields::PictureKey;
 use crate::ports::{
-    Created, Page, PageCursor, PictureStore, PortError, PresignedUpload, ProfileStore, Stored,
-    StoredPicture, UpdateError, UserDirectory,
+    AccessLog, Created, Page, PageCursor, PictureStore, PortError, PresignedUpload, ProfileStore,
+    Stored, StoredPicture, UpdateError, UserDirectory,
 };
 use crate::{Cohort, Profile, UserId, UserType};
 
@@ -407,5 +408,166 @@ impl PictureStore for InMemoryPictures {
         let before = objects.len();
         objects.retain(|key, _| !key.starts_with(&prefix));
         Ok((before - objects.len()) as u64)
+    }
+}
+
+/// An entry's key as the table keys it: its profile (or, untargeted, its actor: `false`),
+/// time and request id.
+type EntryKey = (bool, UserId, chrono::DateTime<Utc>, RequestId);
+
+/// Keeps entries by key, as DynamoDB would: a second entry under a stored key is dropped.
+#[derive(Default)]
+pub struct InMemoryAccessLog {
+    entries: Mutex<BTreeMap<EntryKey, AccessEntry>>,
+    /// While set, every call fails as unavailable.
+    pub down: Mutex<bool>,
+    /// Number of `record` calls, stored or not.
+    pub attempts: Mutex<usize>,
+}
+
+impl InMemoryAccessLog {
+    pub fn set_down(&self, down: bool) {
+        *lock(&self.down) = down;
+    }
+
+    fn check(&self) -> Result<(), PortError> {
+        if *lock(&self.down) {
+            Err(outage("access log"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Every stored entry, oldest first.
+    pub fn entries(&self) -> Vec<AccessEntry> {
+        let mut entries: Vec<AccessEntry> = lock(&self.entries).values().cloned().collect();
+        entries.sort_by(|a, b| (a.at, &a.request_id).cmp(&(b.at, &b.request_id)));
+        entries
+    }
+
+    pub fn attempts(&self) -> usize {
+        *lock(&self.attempts)
+    }
+}
+
+fn entry_key(entry: &AccessEntry) -> EntryKey {
+    let (targeted, subject) = match &entry.target {
+        Some(target) => (true, target.clone()),
+        None => (false, entry.actor.clone()),
+    };
+    (targeted, subject, entry.at, entry.request_id.clone())
+}
+
+impl AccessLog for InMemoryAccessLog {
+    async fn record(&self, entry: &AccessEntry) -> Result<(), PortError> {
+        *lock(&self.attempts) += 1;
+        self.check()?;
+        lock(&self.entries)
+            .entry(entry_key(entry))
+            .or_insert_with(|| entry.clone());
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        target: &UserId,
+        limit: u32,
+        after: Option<&AccessCursor>,
+    ) -> Result<AccessPage, PortError> {
+        self.check()?;
+        let mut about: Vec<AccessEntry> = lock(&self.entries)
+            .values()
+            .filter(|e| e.target.as_ref() == Some(target))
+            .filter(|e| after.is_none_or(|c| (e.at, &e.request_id) < (c.at, &c.request_id)))
+            .cloned()
+            .collect();
+        about.sort_by(|a, b| (b.at, &b.request_id).cmp(&(a.at, &a.request_id)));
+        let more = about.len() > limit as usize;
+        about.truncate(limit as usize);
+        let next = about.last().filter(|_| more).map(AccessCursor::after);
+        Ok(AccessPage {
+            entries: about,
+            next,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::access_log::{AccessAction, AccessOutcome};
+    use std::task::{Context, Poll, Waker};
+
+    /// The fakes never wait, so one poll finishes their futures (no runtime needed).
+    fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("an in-memory fake waited"),
+        }
+    }
+
+    const ADA: &str = "5f3c0e2a-9b1d-4c7e-8a6f-2d4b6c8e0a13";
+    const BO: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+    fn entry(second: u32, request: &str, target: Option<&str>) -> AccessEntry {
+        AccessEntry {
+            at: Utc.with_ymd_and_hms(2026, 11, 22, 9, 30, second).unwrap(),
+            request_id: RequestId::parse(request).unwrap(),
+            actor: UserId::parse(ADA).unwrap(),
+            actor_groups: [UserType::Patient].into(),
+            action: AccessAction::Read,
+            target: target.map(|t| UserId::parse(t).unwrap()),
+            fields: Vec::new(),
+            outcome: AccessOutcome::Allowed,
+        }
+    }
+
+    #[test]
+    fn lists_a_targets_entries_newest_first_in_pages() {
+        let log = InMemoryAccessLog::default();
+        for (second, request) in [(1, "r1"), (3, "r3"), (2, "r2"), (2, "r2b")] {
+            ready(log.record(&entry(second, request, Some(ADA)))).unwrap();
+        }
+        ready(log.record(&entry(4, "r4", Some(BO)))).unwrap();
+        ready(log.record(&entry(5, "r5", None))).unwrap();
+        let ada = UserId::parse(ADA).unwrap();
+
+        let first = ready(log.list(&ada, 3, None)).unwrap();
+        let ids = |page: &AccessPage| -> Vec<String> {
+            page.entries
+                .iter()
+                .map(|e| e.request_id.to_string())
+                .collect()
+        };
+        assert_eq!(ids(&first), ["r3", "r2b", "r2"]);
+        let second = ready(log.list(&ada, 3, first.next.as_ref())).unwrap();
+        assert_eq!(ids(&second), ["r1"]);
+        assert_eq!(second.next, None);
+    }
+
+    #[test]
+    fn a_stored_key_is_never_overwritten() {
+        let log = InMemoryAccessLog::default();
+        let first = entry(1, "r1", Some(ADA));
+        let mut again = first.clone();
+        again.outcome = AccessOutcome::Denied;
+        ready(log.record(&first)).unwrap();
+        ready(log.record(&again)).unwrap();
+        assert_eq!(log.entries(), [first]);
+        assert_eq!(log.attempts(), 2);
+    }
+
+    #[test]
+    fn a_log_that_is_down_refuses_every_call() {
+        let log = InMemoryAccessLog::default();
+        log.set_down(true);
+        assert!(ready(log.record(&entry(1, "r1", Some(ADA)))).is_err());
+        assert!(ready(log.list(&UserId::parse(ADA).unwrap(), 1, None)).is_err());
+        assert!(log.entries().is_empty());
     }
 }

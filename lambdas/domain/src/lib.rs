@@ -2,6 +2,7 @@
 //! who may do what, and which user types sign-up may grant. No AWS types live here.
 
 pub mod access;
+pub mod access_log;
 pub mod fields;
 pub mod membership;
 pub mod patch;

@@ -173,6 +173,25 @@ impl ProfilePatch {
             Err(rejected)
         }
     }
+
+    /// The names of the fields this patch sets or clears, in `WRITABLE_FIELDS` order:
+    /// what the access log records of a change (never the values).
+    pub fn field_names(&self) -> Vec<&'static str> {
+        let named = [
+            self.name.is_some(),
+            self.phone_number.is_some(),
+            self.dob.is_some(),
+            self.gender.is_some(),
+            self.blood_group.is_some(),
+            self.picture_key.is_some(),
+            self.user_type.is_some(),
+        ];
+        WRITABLE_FIELDS
+            .into_iter()
+            .zip(named)
+            .filter_map(|(name, named)| named.then_some(name))
+            .collect()
+    }
 }
 
 impl Profile {
@@ -215,6 +234,19 @@ mod tests {
 
     fn parse(body: Value) -> Result<ProfilePatch, PatchRejected> {
         ProfilePatch::parse(body.as_object().unwrap(), today())
+    }
+
+    #[test]
+    fn field_names_are_the_names_set_or_cleared_never_values() {
+        let patch = parse(json!({"user_type": "Doctor", "dob": null, "name": "Ada"})).unwrap();
+        assert_eq!(patch.field_names(), ["name", "dob", "user_type"]);
+        let every: Map<String, Value> = WRITABLE_FIELDS
+            .iter()
+            .map(|f| (f.to_string(), Value::Null))
+            .filter(|(f, _)| f != "user_type")
+            .collect();
+        let patch = ProfilePatch::parse(&every, today()).unwrap();
+        assert_eq!(patch.field_names(), WRITABLE_FIELDS[..6]);
     }
 
     const KEY: &str = "profile-pictures/0b5c2c3e-8f3a-4d7e-9a51-3c0e6d7b1a22/11111111-2222-4333-8444-555555555555.png";

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::access_log::{AccessCursor, AccessEntry, AccessPage};
 use crate::fields::PictureKey;
 use crate::{Cohort, Profile, UserId, UserType};
 
@@ -199,4 +200,22 @@ pub trait PictureStore: Send + Sync {
     /// Deletes every object version and delete marker under `owner`'s prefix, a page at a
     /// time; returns how many it deleted.
     fn delete_all(&self, owner: &UserId) -> impl Future<Output = Result<u64, PortError>> + Send;
+}
+
+/// The PHI access log: append-only. An entry is keyed by its profile (or, with no
+/// profile, by its actor), its time and its request id.
+pub trait AccessLog: Send + Sync {
+    /// Appends `entry`, never overwriting: an entry already stored under its key (a retry
+    /// of this same write) counts as recorded and is left as it was. An error means the
+    /// entry may not be stored, so the request must not be answered with what it asked for.
+    fn record(&self, entry: &AccessEntry) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The entries about `target`, newest first, at most `limit`, strictly older than
+    /// `after` if given.
+    fn list(
+        &self,
+        target: &UserId,
+        limit: u32,
+        after: Option<&AccessCursor>,
+    ) -> impl Future<Output = Result<AccessPage, PortError>> + Send;
 }

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb as dynamodb;
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 pub const REGION: &str = "us-east-1";
@@ -342,6 +342,51 @@ pub async fn create_profile_table(sdk: &SdkConfig) -> String {
                         .projection_type(ProjectionType::All)
                         .build(),
                 )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+/// An access log table shaped as Terraform creates it (PK, SK; TTL on `expires_at`).
+pub async fn create_access_log_table(sdk: &SdkConfig) -> String {
+    let name = unique("access-log");
+    let client = dynamodb::Client::new(sdk);
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("PK", KeyType::Hash))
+        .key_schema(key("SK", KeyType::Range))
+        .attribute_definitions(attr("PK"))
+        .attribute_definitions(attr("SK"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_time_to_live()
+        .table_name(&name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
                 .build()
                 .unwrap(),
         )

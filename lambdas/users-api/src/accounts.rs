@@ -13,21 +13,27 @@
 //! the same request again resumes where the last one stopped.
 
 use domain::access::Action;
-use domain::ports::{PictureStore, ProfileStore, Stored, UpdateError, UserDirectory};
+use domain::access_log::AccessAction;
+use domain::ports::{AccessLog, PictureStore, ProfileStore, Stored, UpdateError, UserDirectory};
 use lambda_http::Request;
 
 use crate::Deps;
+use crate::audit::Audit;
 use crate::edge::{self, Reply};
 use crate::error::ApiError;
 
 /// A profile that keeps changing while its deletion begins is retried this many times.
 const MAX_BEGIN_ATTEMPTS: usize = 5;
 
-pub async fn delete<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+pub async fn delete<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
+    audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (caller, target) = edge::authorized_target(req, Action::DeleteAccount)?;
+    let (caller, target) =
+        edge::audited_target(req, Action::DeleteAccount, audit, AccessAction::Delete)?;
+    // No deletion step without its entry; the access log outlives the account.
+    audit.record_allowed(&deps.access_log).await?;
     let mut username = None;
     for _ in 0..MAX_BEGIN_ATTEMPTS {
         match deps.profiles.find(&target).await? {

@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::access::{Action, authorize};
+use domain::access_log::AccessAction;
 use domain::ports::{PageCursor, ProfileStore};
 use domain::{Cohort, ProfileStatus, UserId, UserType};
 use lambda_http::Request;
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Deps;
+use crate::audit::Audit;
 use crate::edge::{self, Reply};
 use crate::error::ApiError;
 use crate::profiles::view;
@@ -92,11 +94,14 @@ fn decode(text: &str, filter: Filter) -> Result<Resume, ApiError> {
     Ok(Resume { user_type, after })
 }
 
-pub async fn list<S: ProfileStore, P, G>(
-    deps: &Deps<S, P, G>,
+pub async fn list<S: ProfileStore, P, G, L>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
+    audit: &Audit,
 ) -> Result<Reply, ApiError> {
     let caller = edge::caller(req)?;
+    // Recorded by the caller until the page is known: then one entry per listed profile.
+    audit.attempt(&caller, AccessAction::List, None);
     authorize(&caller, Action::ListProfiles, None)?;
     let params = edge::query(req, &["user_type", "status", "limit", "cursor"])?;
     let param = |name: &str| {
@@ -149,6 +154,7 @@ pub async fn list<S: ProfileStore, P, G>(
     let mut after = resume.and_then(|r| r.after);
 
     let mut items: Vec<Value> = Vec::new();
+    let mut listed: Vec<UserId> = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
     let mut next_cursor = None;
     for user_type in types.iter().skip(start) {
@@ -169,20 +175,23 @@ pub async fn list<S: ProfileStore, P, G>(
             )
             .await?;
         items.extend(page.profiles.iter().map(|p| view(p, None)));
+        listed.extend(page.profiles.iter().map(|p| p.user_id.clone()));
         unreadable.extend(page.unreadable.iter().map(|id| id.to_string()));
         if let Some(next) = page.next {
             next_cursor = Some(encode(filter, *user_type, Some(&next)));
             break;
         }
     }
+    audit.listed(listed);
     Ok(Reply::json(
         200,
         json!({"items": items, "unreadable_ids": unreadable, "next_cursor": next_cursor}),
     ))
 }
 
-pub async fn metrics<S: ProfileStore, P, G>(
-    deps: &Deps<S, P, G>,
+/// Not recorded in the access log: counts per user type identify no one.
+pub async fn metrics<S: ProfileStore, P, G, L>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
 ) -> Result<Reply, ApiError> {
     let caller = edge::caller(req)?;

@@ -4,12 +4,14 @@
 use std::collections::BTreeSet;
 
 use domain::access::{Action, Caller, authorize};
+use domain::access_log::AccessAction;
 use domain::{UserId, UserType};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
 
+use crate::audit::Audit;
 use crate::error::ApiError;
 
 /// Bodies larger than this are refused before parsing.
@@ -103,6 +105,21 @@ pub fn target(req: &Request, caller: &Caller) -> Result<UserId, ApiError> {
 pub fn authorized_target(req: &Request, action: Action) -> Result<(Caller, UserId), ApiError> {
     let caller = caller(req)?;
     let target = target(req, &caller)?;
+    authorize(&caller, action, Some(&target))?;
+    Ok((caller, target))
+}
+
+/// As `authorized_target`, noting the attempt (`logged_as`) in the request's audit before
+/// the policy decides, so a refusal is recorded too.
+pub fn audited_target(
+    req: &Request,
+    action: Action,
+    audit: &Audit,
+    logged_as: AccessAction,
+) -> Result<(Caller, UserId), ApiError> {
+    let caller = caller(req)?;
+    let target = target(req, &caller)?;
+    audit.attempt(&caller, logged_as, Some(&target));
     authorize(&caller, action, Some(&target))?;
     Ok((caller, target))
 }

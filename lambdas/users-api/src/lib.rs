@@ -1,8 +1,10 @@
 //! The users API behind API Gateway's REST API and Cognito authorizer: routing,
 //! the edge (claims, bodies, headers) and the handlers, generic over the ports.
 
+mod access_log;
 mod accounts;
 mod admin;
+mod audit;
 mod edge;
 mod error;
 mod pictures;
@@ -12,15 +14,17 @@ use std::time::Instant;
 
 use adapters::config::UsersApiConfig;
 use chrono::{DateTime, Utc};
-use domain::ports::{PictureStore, ProfileStore, UserDirectory};
+use domain::ports::{AccessLog, PictureStore, ProfileStore, UserDirectory};
 use lambda_http::{Body, Request, Response};
 
 pub use error::ApiError;
 
-pub struct Deps<S, P, G> {
+pub struct Deps<S, P, G, L> {
     pub profiles: S,
     pub pictures: P,
     pub groups: G,
+    /// The PHI access log every profile route records to.
+    pub access_log: L,
     pub config: UsersApiConfig,
 }
 
@@ -33,13 +37,14 @@ pub enum Route {
     DeleteUser,
     CreatePictureUploadUrl,
     Metrics,
+    AccessLog,
     /// CORS preflight, answered without authentication.
     Preflight,
 }
 
 /// Every (method, API Gateway resource) this function serves. The OpenAPI spec and
 /// Terraform's route map must list the same set; a test checks the spec.
-pub const ROUTES: [(&str, &str, Route); 11] = [
+pub const ROUTES: [(&str, &str, Route); 13] = [
     ("GET", "/health", Route::Health),
     ("GET", "/users", Route::ListUsers),
     ("GET", "/users/{id}", Route::GetUser),
@@ -51,6 +56,7 @@ pub const ROUTES: [(&str, &str, Route); 11] = [
         Route::CreatePictureUploadUrl,
     ),
     ("GET", "/admin/metrics", Route::Metrics),
+    ("GET", "/users/{id}/access-log", Route::AccessLog),
     ("OPTIONS", "/users", Route::Preflight),
     ("OPTIONS", "/users/{id}", Route::Preflight),
     (
@@ -59,6 +65,7 @@ pub const ROUTES: [(&str, &str, Route); 11] = [
         Route::Preflight,
     ),
     ("OPTIONS", "/admin/metrics", Route::Preflight),
+    ("OPTIONS", "/users/{id}/access-log", Route::Preflight),
 ];
 
 fn route(method: &str, resource: &str) -> Result<Route, ApiError> {
@@ -78,38 +85,43 @@ fn route(method: &str, resource: &str) -> Result<Route, ApiError> {
     })
 }
 
-async fn dispatch<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+async fn dispatch<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
     route: Route,
     now: DateTime<Utc>,
+    audit: &audit::Audit,
 ) -> Result<edge::Reply, ApiError> {
     match route {
         Route::Health => Ok(edge::Reply::json(200, serde_json::json!({"status": "ok"}))),
         Route::Preflight => Ok(edge::Reply::empty(204)),
-        Route::GetUser => profiles::get(deps, req, now).await,
-        Route::PutUser => profiles::put(deps, req, now).await,
-        Route::DeleteUser => accounts::delete(deps, req).await,
-        Route::CreatePictureUploadUrl => pictures::create_upload_url(deps, req).await,
-        Route::ListUsers => admin::list(deps, req).await,
+        Route::GetUser => profiles::get(deps, req, now, audit).await,
+        Route::PutUser => profiles::put(deps, req, now, audit).await,
+        Route::DeleteUser => accounts::delete(deps, req, audit).await,
+        Route::CreatePictureUploadUrl => pictures::create_upload_url(deps, req, audit).await,
+        Route::ListUsers => admin::list(deps, req, audit).await,
         Route::Metrics => admin::metrics(deps, req).await,
+        Route::AccessLog => access_log::list(deps, req).await,
     }
 }
 
 /// Handles one API Gateway request. Every failure becomes a JSON error response;
-/// nothing a request carries can make this panic or return a 5xx.
-pub async fn handle<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+/// nothing a request carries can make this panic or return a 5xx. An attempt on a
+/// profile is answered only once the access log holds it (else 503).
+pub async fn handle<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
+    deps: &Deps<S, P, G, L>,
     req: Request,
     now: DateTime<Utc>,
 ) -> Response<Body> {
     let started = Instant::now();
     let resource = edge::resource(&req);
     let method = req.method().as_str().to_owned();
+    let audit = audit::Audit::new(edge::request_id(&req).as_deref(), now);
     let result = match route(&method, &resource) {
-        Ok(route) => dispatch(deps, &req, route, now).await,
+        Ok(route) => dispatch(deps, &req, route, now, &audit).await,
         Err(e) => Err(e),
     };
+    let result = audit.finish(&deps.access_log, result).await;
     let reply = result.unwrap_or_else(|e| e.into_reply());
     // Only ids, route and outcome: never bodies, claims, e-mail or URLs.
     tracing::info!(

@@ -1,6 +1,6 @@
 use adapters::aws::{Timeouts, sdk_config};
 use adapters::config::UsersApiConfig;
-use adapters::{CognitoGroups, DynamoProfiles, S3Pictures};
+use adapters::{CognitoGroups, DynamoAccessLog, DynamoProfiles, S3Pictures};
 use lambda_http::{Error, Request, service_fn};
 use users_api::{Deps, handle};
 
@@ -13,6 +13,11 @@ async fn main() -> Result<(), Error> {
         profiles: DynamoProfiles::new(&sdk, &config.table_name, config.profile_shards),
         pictures: S3Pictures::new(&sdk, &config.bucket_name, config.s3_force_path_style),
         groups: CognitoGroups::new(&sdk),
+        access_log: DynamoAccessLog::new(
+            &sdk,
+            &config.access_log_table_name,
+            config.access_log_retention_days,
+        ),
         config,
     };
     lambda_http::run(service_fn(|req: Request| {

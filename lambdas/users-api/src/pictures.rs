@@ -1,20 +1,28 @@
 //! POST /users/{id}/picture-upload-url: a presigned PUT for one picture.
 
 use domain::access::Action;
+use domain::access_log::AccessAction;
 use domain::fields::{ImageType, PictureKey};
 use domain::ports::{PictureStore, PortError, ProfileStore, Stored};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
 use crate::Deps;
+use crate::audit::Audit;
 use crate::edge::{self, Reply};
 use crate::error::ApiError;
 
-pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G>(
-    deps: &Deps<S, P, G>,
+pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G, L>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
+    audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (_, target) = edge::authorized_target(req, Action::CreatePictureUploadUrl)?;
+    let (_, target) = edge::audited_target(
+        req,
+        Action::CreatePictureUploadUrl,
+        audit,
+        AccessAction::PictureUploadUrl,
+    )?;
     let body = edge::json_object(req)?;
 
     let max = deps.config.max_picture_bytes;

@@ -2,16 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Caller, authorize};
+use domain::access_log::AccessAction;
 use domain::fields::{DisplayName, Email, PhoneNumber, PictureKey};
 use domain::membership::{align_groups, grant_group};
 use domain::patch::{Change, ProfilePatch};
-use domain::ports::{Created, PictureStore, ProfileStore, UpdateError, UserDirectory};
+use domain::ports::{AccessLog, Created, PictureStore, ProfileStore, UpdateError, UserDirectory};
 use domain::signup::new_profile;
 use domain::{Profile, UserId, UserType};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
 use crate::Deps;
+use crate::audit::Audit;
 use crate::edge::{self, Reply};
 use crate::error::ApiError;
 
@@ -49,8 +51,8 @@ fn etag(profile: &Profile) -> String {
     format!("\"{}\"", profile.version)
 }
 
-async fn reply_with_profile<S, P: PictureStore, G>(
-    deps: &Deps<S, P, G>,
+async fn reply_with_profile<S, P: PictureStore, G, L>(
+    deps: &Deps<S, P, G, L>,
     profile: &Profile,
 ) -> Result<Reply, ApiError> {
     let picture_url = match &profile.picture_key {
@@ -68,8 +70,8 @@ async fn reply_with_profile<S, P: PictureStore, G>(
 /// finish is completed: a missing profile is created from the ID token's claims by the
 /// same rule PostConfirmation applies, and a group the stored profile grants but the
 /// token lacks is granted (taking nothing away).
-async fn load<S: ProfileStore, P, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+async fn load<S: ProfileStore, P, G: UserDirectory, L>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
     caller: &Caller,
     target: &UserId,
@@ -126,8 +128,8 @@ async fn load<S: ProfileStore, P, G: UserDirectory>(
 /// request tries again. A change stored meanwhile (an Admin's PUT) has aligned membership
 /// to itself, so the profile is read again after the grant: a grant from the older read
 /// must not outlive it (a demoted user must not keep the group).
-async fn complete_group<S: ProfileStore, P, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+async fn complete_group<S: ProfileStore, P, G: UserDirectory, L>(
+    deps: &Deps<S, P, G, L>,
     profile: &Profile,
 ) {
     let pool = &deps.config.user_pool_id;
@@ -150,12 +152,14 @@ async fn complete_group<S: ProfileStore, P, G: UserDirectory>(
     }
 }
 
-pub async fn get<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+pub async fn get<S: ProfileStore, P: PictureStore, G: UserDirectory, L>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
     now: DateTime<Utc>,
+    audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (caller, target) = edge::authorized_target(req, Action::ReadProfile)?;
+    let (caller, target) =
+        edge::audited_target(req, Action::ReadProfile, audit, AccessAction::Read)?;
     let profile = load(deps, req, &caller, &target, now).await?;
     reply_with_profile(deps, &profile).await
 }
@@ -163,8 +167,8 @@ pub async fn get<S: ProfileStore, P: PictureStore, G: UserDirectory>(
 /// A picture may be attached only if it was uploaded under the profile owner's
 /// prefix and S3 holds an allowed type within the size limit. The key itself was
 /// already checked by the patch parser, so these are 403/409, not 400.
-async fn check_picture<S, P: PictureStore, G>(
-    deps: &Deps<S, P, G>,
+async fn check_picture<S, P: PictureStore, G, L>(
+    deps: &Deps<S, P, G, L>,
     patch: &ProfilePatch,
     owner: &UserId,
 ) -> Result<(), ApiError> {
@@ -194,16 +198,19 @@ async fn check_picture<S, P: PictureStore, G>(
     Ok(())
 }
 
-pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
     now: DateTime<Utc>,
+    audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (caller, target) = edge::authorized_target(req, Action::UpdateProfile)?;
+    let (caller, target) =
+        edge::audited_target(req, Action::UpdateProfile, audit, AccessAction::Update)?;
     let body = edge::json_object(req)?;
     // `user_type` is a well-formed field for everyone; setting it is a permission (403), not a 400.
     let patch = ProfilePatch::parse(&body, now.date_naive())
         .map_err(|rejected| ApiError::bad_request("invalid_fields", rejected.to_string()))?;
+    audit.fields(patch.field_names());
     if patch.user_type.is_some() {
         authorize(&caller, Action::ChangeUserType, Some(&target))?;
     }
@@ -220,11 +227,11 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
     let written = write(
         deps,
         req,
-        &caller,
-        &target,
+        (&caller, &target),
         &patch,
         expected.as_deref(),
         now,
+        audit,
     )
     .await;
     match (&written, attaching) {
@@ -246,21 +253,21 @@ pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory>(
 }
 
 /// Best effort: a picture that cannot be released now stays until the account is deleted.
-async fn release<S, P: PictureStore, G>(deps: &Deps<S, P, G>, key: &PictureKey) {
+async fn release<S, P: PictureStore, G, L>(deps: &Deps<S, P, G, L>, key: &PictureKey) {
     if let Err(e) = deps.pictures.release(key).await {
         tracing::warn!(error = %e, "a picture no profile uses could not be marked to expire");
     }
 }
 
 /// Applies `patch` to the stored profile, retrying lost races; the profile before and after.
-async fn write<S: ProfileStore, P: PictureStore, G: UserDirectory>(
-    deps: &Deps<S, P, G>,
+async fn write<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
+    deps: &Deps<S, P, G, L>,
     req: &Request,
-    caller: &Caller,
-    target: &UserId,
+    (caller, target): (&Caller, &UserId),
     patch: &ProfilePatch,
     expected: Option<&[u64]>,
     now: DateTime<Utc>,
+    audit: &Audit,
 ) -> Result<(Profile, Profile), ApiError> {
     for _ in 0..MAX_WRITE_ATTEMPTS {
         let current = load(deps, req, caller, target, now).await?;
@@ -270,6 +277,8 @@ async fn write<S: ProfileStore, P: PictureStore, G: UserDirectory>(
             return Err(ApiError::PreconditionFailed);
         }
         let updated = current.patched(patch, now);
+        // No write without its entry: recorded (once) before the first attempt to store.
+        audit.record_allowed(&deps.access_log).await?;
         match deps.profiles.update(&current, &updated).await {
             Ok(()) => {
                 // Membership follows what was stored. Every request that names `user_type`

@@ -5,6 +5,7 @@
 // Tests assert by unwrapping and panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_log;
 mod backfill;
 mod conflicts;
 mod deletion;

@@ -604,6 +604,19 @@ mod tests {
         );
     }
 
+    /// The access log's calls: a PutItem and a Query on its table (no index), each
+    /// authorized on that table's ARN, so a grant on another table does not cover them.
+    #[test]
+    fn access_log_puts_and_queries_are_authorized_on_its_table() {
+        let log = "arn:aws:dynamodb:us-east-1:123456789012:table/healthtech-dev-access-log";
+        let table = serde_json::json!({"TableName": "healthtech-dev-access-log"});
+        assert_eq!(
+            dynamo("PutItem", table.clone()),
+            [check("dynamodb:PutItem", log)]
+        );
+        assert_eq!(dynamo("Query", table), [check("dynamodb:Query", log)]);
+    }
+
     #[test]
     fn cognito_is_authorized_on_the_pool() {
         let parts = parts(

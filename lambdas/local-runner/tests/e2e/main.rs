@@ -11,6 +11,7 @@
 //! Test code: panics with a clear message are how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_log;
 mod api;
 mod cognito;
 mod deletion;
@@ -193,6 +194,12 @@ async fn the_platform_runs_locally_end_to_end() {
         .run(
             "authorization matrix",
             matrix::every_caller_route_and_target(&api, &cast, &foreign_token),
+        )
+        .await;
+    checks
+        .run(
+            "the PHI access log shows its owner who accessed their record",
+            access_log::the_owner_sees_who_accessed_their_record(&users, &api, &cast.admin),
         )
         .await;
     checks

@@ -191,3 +191,34 @@ async fn a_person_without_a_stored_profile_is_deleted_too() {
         "a tombstone keeps the old token from creating a profile"
     );
 }
+
+#[tokio::test]
+async fn a_deletion_and_a_refused_one_are_in_the_access_log_which_outlives_the_account() {
+    use domain::access_log::{AccessAction, AccessOutcome};
+    let deps = two_accounts();
+
+    assert_eq!(delete(&deps, ADA, BO, &["Patient"]).await, 403);
+    assert_eq!(delete(&deps, "me", ADA, &["Patient"]).await, 204);
+
+    let deletions: Vec<(String, AccessOutcome)> = deps
+        .access_log
+        .entries()
+        .into_iter()
+        .filter(|e| e.action == AccessAction::Delete)
+        .map(|e| (e.actor.to_string(), e.outcome))
+        .collect();
+    assert_eq!(
+        deletions,
+        [
+            (BO.to_string(), AccessOutcome::Denied),
+            (ADA.to_string(), AccessOutcome::Allowed)
+        ]
+    );
+    let log = Call::new("GET", "/users/{id}/access-log")
+        .id(ADA)
+        .by(ROOT, &["Admin"])
+        .send(&deps)
+        .await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert_eq!(log.body["items"][0]["action"], "delete", "{}", log.body);
+}

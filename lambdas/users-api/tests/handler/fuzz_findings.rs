@@ -64,7 +64,11 @@ async fn a_well_formed_picture_key_that_cannot_be_attached_is_403_or_409_not_400
 async fn preflights_answer_204_whatever_the_id() {
     let deps = deps();
     for id in ["me", "\u{84}", "not-a-uuid", "%2F"] {
-        for resource in ["/users/{id}", "/users/{id}/picture-upload-url"] {
+        for resource in [
+            "/users/{id}",
+            "/users/{id}/picture-upload-url",
+            "/users/{id}/access-log",
+        ] {
             let reply = Call::new("OPTIONS", resource)
                 .id(id)
                 .anonymous()

@@ -3,6 +3,7 @@
 // Tests assert by unwrapping and panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_log;
 mod access_matrix;
 mod admin;
 mod deletion;

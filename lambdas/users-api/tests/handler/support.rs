@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use adapters::config::UsersApiConfig;
 use chrono::{DateTime, TimeZone, Utc};
-use domain::fakes::{InMemoryGroups, InMemoryPictures, InMemoryProfiles};
+use domain::fakes::{InMemoryAccessLog, InMemoryGroups, InMemoryPictures, InMemoryProfiles};
 use domain::fields::{BloodGroup, DateOfBirth, DisplayName, Email, PhoneNumber};
 use domain::{Profile, ProfileStatus, UserId, UserType};
 use lambda_http::{Body, Response};
@@ -18,7 +18,7 @@ pub const CY: &str = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 pub const ROOT: &str = "0f0e0d0c-0b0a-4909-8807-060504030201";
 pub const POOL: &str = "eu-west-1_Ab12Cd34E";
 
-pub type TestDeps = Deps<InMemoryProfiles, InMemoryPictures, InMemoryGroups>;
+pub type TestDeps = Deps<InMemoryProfiles, InMemoryPictures, InMemoryGroups, InMemoryAccessLog>;
 
 pub fn deps() -> Arc<TestDeps> {
     let config = UsersApiConfig::from_lookup(|name| {
@@ -30,6 +30,7 @@ pub fn deps() -> Arc<TestDeps> {
             "MAX_PICTURE_BYTES" => Some("1048576"),
             "CORS_ALLOWED_ORIGINS" => Some("https://app.example.com, https://admin.example.com"),
             "SELF_SERVICE_USER_TYPES" => Some("Patient"),
+            "ACCESS_LOG_TABLE_NAME" => Some("access-log"),
             _ => None,
         }
         .map(str::to_owned)
@@ -39,6 +40,7 @@ pub fn deps() -> Arc<TestDeps> {
         profiles: InMemoryProfiles::default(),
         pictures: InMemoryPictures::default(),
         groups: InMemoryGroups::default(),
+        access_log: InMemoryAccessLog::default(),
         config,
     })
 }
@@ -86,7 +88,15 @@ impl Call {
         event["requestContext"]["resourcePath"] = json!(resource);
         event["pathParameters"] = json!(null);
         event["path"] = json!(resource);
+        // Each call its own request id, as API Gateway gives: access log entries are keyed by it.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        event["requestContext"]["requestId"] = json!(format!("test-request-{n:06}"));
         Call { event }
+    }
+
+    pub fn request_id(&self) -> &str {
+        self.event["requestContext"]["requestId"].as_str().unwrap()
     }
 
     pub fn id(mut self, id: &str) -> Self {
@@ -156,8 +166,13 @@ impl Call {
     }
 
     pub async fn send(self, deps: &TestDeps) -> Reply {
+        self.send_at(deps, now()).await
+    }
+
+    /// Sends the request as handled at `at`.
+    pub async fn send_at(self, deps: &TestDeps, at: DateTime<Utc>) -> Reply {
         let request = lambda_http::request::from_str(&self.event.to_string()).unwrap();
-        Reply::from(handle(deps, request, now()).await)
+        Reply::from(handle(deps, request, at).await)
     }
 }
 

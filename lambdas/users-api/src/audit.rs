@@ -1,0 +1,151 @@
+//! Recording a request in the PHI access log is part of handling it. A handler notes what
+//! it attempts (actor, action, profile, field names); `finish` records the attempt with
+//! its outcome before the reply leaves, and a reply whose entry could not be written is
+//! replaced by a 503: no profile data, no upload URL, no answer at all goes out unrecorded.
+//! A write records itself as allowed just before it is made (`record_allowed`), so no
+//! write is ever stored without its entry.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use domain::UserId;
+use domain::access::Caller;
+use domain::access_log::{AccessAction, AccessEntry, AccessOutcome, RequestId};
+use domain::ports::AccessLog;
+use futures_util::future::try_join_all;
+
+use crate::edge::Reply;
+use crate::error::ApiError;
+
+struct Attempt {
+    actor: Caller,
+    action: AccessAction,
+    target: Option<UserId>,
+    fields: Vec<&'static str>,
+    /// For a listing: the profiles the page showed, one entry each.
+    listed: Option<Vec<UserId>>,
+}
+
+/// One request's attempt, as the access log will record it.
+pub struct Audit {
+    at: DateTime<Utc>,
+    request_id: RequestId,
+    attempt: Mutex<Option<Attempt>>,
+    recorded: Mutex<bool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn outcome_of(result: &Result<Reply, ApiError>) -> AccessOutcome {
+    match result {
+        Ok(_) => AccessOutcome::Allowed,
+        Err(ApiError::Forbidden(_) | ApiError::PictureOfAnotherUser) => AccessOutcome::Denied,
+        Err(ApiError::NotFound(_)) => AccessOutcome::NotFound,
+        Err(ApiError::Unavailable(_) | ApiError::Internal(_)) => AccessOutcome::Failed,
+        Err(_) => AccessOutcome::Rejected,
+    }
+}
+
+impl Audit {
+    /// `request_id` is API Gateway's; a request without a usable one gets a fresh id, so
+    /// its entries still have unique keys.
+    pub fn new(request_id: Option<&str>, at: DateTime<Utc>) -> Self {
+        let request_id = request_id
+            .and_then(|id| RequestId::parse(id).ok())
+            .unwrap_or_else(|| RequestId::from_random(uuid::Uuid::new_v4().as_u128()));
+        Audit {
+            at,
+            request_id,
+            attempt: Mutex::new(None),
+            recorded: Mutex::new(false),
+        }
+    }
+
+    /// What the request attempts: noted before the access policy decides, so a refusal
+    /// is recorded too.
+    pub fn attempt(&self, actor: &Caller, action: AccessAction, target: Option<&UserId>) {
+        *lock(&self.attempt) = Some(Attempt {
+            actor: actor.clone(),
+            action,
+            target: target.cloned(),
+            fields: Vec::new(),
+            listed: None,
+        });
+    }
+
+    /// The names of the fields a change sets or clears.
+    pub fn fields(&self, names: Vec<&'static str>) {
+        if let Some(attempt) = lock(&self.attempt).as_mut() {
+            attempt.fields = names;
+        }
+    }
+
+    /// The profiles a listing page shows: one entry each, none under a shared key.
+    pub fn listed(&self, ids: Vec<UserId>) {
+        if let Some(attempt) = lock(&self.attempt).as_mut() {
+            attempt.listed = Some(ids);
+        }
+    }
+
+    fn entries(&self, outcome: AccessOutcome) -> Vec<AccessEntry> {
+        let attempt = lock(&self.attempt);
+        let Some(attempt) = attempt.as_ref() else {
+            return Vec::new();
+        };
+        let entry = |target: Option<UserId>| AccessEntry {
+            at: self.at,
+            request_id: self.request_id.clone(),
+            actor: attempt.actor.user_id.clone(),
+            actor_groups: attempt.actor.groups.clone(),
+            action: attempt.action,
+            target,
+            fields: attempt.fields.clone(),
+            outcome,
+        };
+        match (&attempt.listed, outcome) {
+            (Some(ids), AccessOutcome::Allowed) => {
+                ids.iter().map(|id| entry(Some(id.clone()))).collect()
+            }
+            _ => vec![entry(attempt.target.clone())],
+        }
+    }
+
+    /// Writes the entries (in parallel: a listing page has one per profile), once.
+    async fn record<L: AccessLog>(&self, log: &L, outcome: AccessOutcome) -> Result<(), ApiError> {
+        {
+            let mut recorded = lock(&self.recorded);
+            if *recorded {
+                return Ok(());
+            }
+            *recorded = true;
+        }
+        let entries = self.entries(outcome);
+        try_join_all(entries.iter().map(|e| log.record(e)))
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::warn!(error = %e, "the access log could not be written");
+                ApiError::Unavailable(e)
+            })
+    }
+
+    /// Records the attempt as allowed now, before the write it is about to make.
+    pub async fn record_allowed<L: AccessLog>(&self, log: &L) -> Result<(), ApiError> {
+        self.record(log, AccessOutcome::Allowed).await
+    }
+
+    /// Records the attempt with the outcome `result` shows (unless `record_allowed` did),
+    /// and answers 503 in place of a reply whose entry was not written.
+    pub async fn finish<L: AccessLog>(
+        &self,
+        log: &L,
+        result: Result<Reply, ApiError>,
+    ) -> Result<Reply, ApiError> {
+        match self.record(log, outcome_of(&result)).await {
+            Ok(()) => result,
+            Err(unrecorded) => Err(unrecorded),
+        }
+    }
+}
