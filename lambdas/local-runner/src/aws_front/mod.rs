@@ -75,10 +75,14 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         return lambda::invoke(&front, &function, parts.uri.query(), body).await;
     }
     let operation = operation_of(&parts, COGNITO_TARGET_PREFIX).map(str::to_string);
+    // Neither a Cognito nor a DynamoDB target: an S3 request (path-style).
     let throttled = match (&operation, operation_of(&parts, DYNAMODB_TARGET_PREFIX)) {
         (Some(cognito), _) => front.throttles.take("cognito-idp", cognito),
         (None, Some(dynamodb)) => front.throttles.take("dynamodb", dynamodb),
-        (None, None) => None,
+        (None, None) => front.throttles.take(
+            "s3",
+            throttles::s3_operation(&parts.method, parts.uri.path(), parts.uri.query()),
+        ),
     };
     if let Some(throttled) = throttled {
         return throttled.into_response();

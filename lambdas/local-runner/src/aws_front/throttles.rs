@@ -6,10 +6,13 @@
 //! The switch is `/_local/throttle` on the front, which listens on 127.0.0.1 only
 //! (an S3 path-style bucket cannot be named `_local`, so no AWS call is taken for it):
 //!
-//! - `POST {"service": "dynamodb"|"cognito-idp", "operation": "GetItem"|"*", "times": N}`
+//! - `POST {"service": "dynamodb"|"cognito-idp"|"s3", "operation": "GetItem"|"*", "times": N}`
 //!   (optional `"error"`: DynamoDB's `ThrottlingException` instead of
-//!   `ProvisionedThroughputExceededException`) sets the rule for that service and
-//!   operation, replacing an earlier one;
+//!   `ProvisionedThroughputExceededException`; optional `"after": M`: let the first M
+//!   matching calls through, to reach a later step of a request) sets the rule for that service and
+//!   operation, replacing an earlier one. S3 operations are named as in its API
+//!   (`DeleteObjects`, `ListObjectVersions`, `PutObjectTagging`, ...), and answered with
+//!   S3's 503 `SlowDown`;
 //! - `GET` lists the rules: `times`, `remaining`, and `seen`, every matching call since the
 //!   rule was set, throttled or not (so a caller's retries can be counted);
 //! - `DELETE` removes them all.
@@ -23,7 +26,7 @@ use std::sync::Mutex;
 pub const CONTROL_PATH: &str = "/_local/throttle";
 
 /// The throttled answer each service gives: (service, error code, AWS's message).
-const ANSWERS: [(&str, &str, &str); 3] = [
+const ANSWERS: [(&str, &str, &str); 4] = [
     (
         "dynamodb",
         "ProvisionedThroughputExceededException",
@@ -40,7 +43,32 @@ const ANSWERS: [(&str, &str, &str); 3] = [
         "TooManyRequestsException",
         "Too many requests",
     ),
+    ("s3", "SlowDown", "Please reduce your request rate."),
 ];
+
+/// The S3 API operation a path-style request is: enough to name the calls the functions
+/// make (the front's IAM check maps requests to IAM actions separately).
+pub fn s3_operation(method: &Method, path: &str, query: Option<&str>) -> &'static str {
+    let has = |name: &str| {
+        query
+            .unwrap_or_default()
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name))
+    };
+    let object = path.trim_start_matches('/').contains('/');
+    match (method.as_str(), object) {
+        ("POST", false) if has("delete") => "DeleteObjects",
+        ("GET", false) if has("versions") => "ListObjectVersions",
+        ("GET", false) => "ListObjects",
+        ("GET", true) if has("tagging") => "GetObjectTagging",
+        ("PUT", true) if has("tagging") => "PutObjectTagging",
+        ("GET", true) => "GetObject",
+        ("HEAD", true) => "HeadObject",
+        ("PUT", true) => "PutObject",
+        ("DELETE", true) => "DeleteObject",
+        _ => "Other",
+    }
+}
 
 /// The rules set through the control endpoint.
 #[derive(Default)]
@@ -56,6 +84,8 @@ struct Rule {
     message: &'static str,
     times: u32,
     remaining: u32,
+    /// Matching calls let through before the throttling starts.
+    after: u32,
     seen: u32,
 }
 
@@ -66,6 +96,8 @@ struct Setting {
     operation: String,
     times: u32,
     error: Option<String>,
+    #[serde(default)]
+    after: u32,
 }
 
 /// A call answered as throttled.
@@ -129,6 +161,7 @@ impl Throttles {
             message,
             times: setting.times,
             remaining: setting.times,
+            after: setting.after,
             seen: 0,
         };
         let mut rules = self.lock();
@@ -146,7 +179,7 @@ impl Throttles {
                 continue;
             }
             rule.seen += 1;
-            if throttled.is_none() && rule.remaining > 0 {
+            if throttled.is_none() && rule.seen > rule.after && rule.remaining > 0 {
                 rule.remaining -= 1;
                 println!(
                     "local-runner: injected {} for {service} {operation} ({} more to come)",
@@ -174,6 +207,7 @@ impl Rule {
             "operation": self.operation,
             "error": self.error,
             "times": self.times,
+            "after": self.after,
             "remaining": self.remaining,
             "seen": self.seen,
         })
@@ -184,6 +218,13 @@ impl Throttled {
     /// The service's own error reply: awsJson, status 400, the code in `x-amzn-errortype`
     /// and `__type` (DynamoDB qualifies it with its namespace, Cognito does not).
     pub fn into_response(self) -> Response {
+        if self.service == "s3" {
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message></Error>",
+                self.error, self.message
+            );
+            return http::response(503, "application/xml", body);
+        }
         let (content_type, kind) = if self.service == "dynamodb" {
             (
                 "application/x-amz-json-1.0",
@@ -216,6 +257,79 @@ mod tests {
 
     fn set(throttles: &Throttles, setting: Value) -> Response {
         throttles.control(&Method::POST, setting.to_string().as_bytes())
+    }
+
+    #[tokio::test]
+    async fn after_lets_the_first_matching_calls_through() {
+        let throttles = Throttles::default();
+        let (status, _) = answer(set(
+            &throttles,
+            json!({"service": "dynamodb", "operation": "PutItem", "times": 1, "after": 2}),
+        ))
+        .await;
+        assert_eq!(status, 200);
+        let throttled: Vec<bool> = (0..4)
+            .map(|_| throttles.take("dynamodb", "PutItem").is_some())
+            .collect();
+        assert_eq!(throttled, [false, false, true, false]);
+    }
+
+    #[tokio::test]
+    async fn s3_calls_are_named_by_operation_and_throttled_with_slow_down() {
+        for (method, path, query, operation) in [
+            (Method::POST, "/pics", Some("delete"), "DeleteObjects"),
+            (
+                Method::GET,
+                "/pics",
+                Some("versions&prefix=a%2F"),
+                "ListObjectVersions",
+            ),
+            (Method::GET, "/pics", Some("list-type=2"), "ListObjects"),
+            (
+                Method::PUT,
+                "/pics/a/b.png",
+                Some("tagging"),
+                "PutObjectTagging",
+            ),
+            (
+                Method::PUT,
+                "/pics/a/b.png",
+                Some("X-Amz-Signature=x"),
+                "PutObject",
+            ),
+            (Method::HEAD, "/pics/a/b.png", None, "HeadObject"),
+            (
+                Method::DELETE,
+                "/pics/a/b.png",
+                Some("versionId=3"),
+                "DeleteObject",
+            ),
+        ] {
+            assert_eq!(
+                s3_operation(&method, path, query),
+                operation,
+                "{method} {path}"
+            );
+        }
+        let throttles = Throttles::default();
+        let (status, _) = answer(set(
+            &throttles,
+            json!({"service": "s3", "operation": "DeleteObjects", "times": 1}),
+        ))
+        .await;
+        assert_eq!(status, 200);
+        assert!(throttles.take("s3", "PutObject").is_none());
+        let response = throttles
+            .take("s3", "DeleteObjects")
+            .unwrap()
+            .into_response();
+        assert_eq!(response.status().as_u16(), 503);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert!(
+            String::from_utf8_lossy(&body).contains("<Code>SlowDown</Code>"),
+            "{body:?}"
+        );
+        assert!(throttles.take("s3", "DeleteObjects").is_none());
     }
 
     #[tokio::test]
@@ -316,7 +430,7 @@ mod tests {
     async fn a_setting_the_front_cannot_honour_is_refused() {
         let throttles = Throttles::default();
         for setting in [
-            json!({"service": "s3", "operation": "*", "times": 1}),
+            json!({"service": "sqs", "operation": "*", "times": 1}),
             json!({"service": "cognito-idp", "operation": "*", "times": 1, "error": "ThrottlingException"}),
             json!({"service": "dynamodb", "operation": "", "times": 1}),
             json!({"service": "dynamodb", "operation": "*", "times": -1}),

@@ -123,24 +123,35 @@ pub async fn a_deletion_that_fails_at_any_step_completes_on_retry(
     api: &Api,
 ) {
     let attempts = Timeouts::API.max_attempts;
-    // (service, operation, the step, whether the profile still reads after the failure)
+    // (service, operation, calls of it let through first, the step, whether the profile
+    // still reads after the failure). The access-log entry is the request's first PutItem.
     let steps = [
-        ("dynamodb", "TransactWriteItems", "mark the profile", true),
+        (
+            "dynamodb",
+            "TransactWriteItems",
+            0,
+            "mark the profile",
+            true,
+        ),
+        ("s3", "DeleteObjects", 0, "delete the pictures", false),
         (
             "cognito-idp",
             "AdminDeleteUser",
+            0,
             "delete the Cognito user",
             false,
         ),
-        ("dynamodb", "PutItem", "write the tombstone", false),
+        ("dynamodb", "PutItem", 1, "write the tombstone", false),
     ];
-    for (service, operation, step, still_alive) in steps {
+    for (service, operation, after, step, still_alive) in steps {
         let person = users
             .signed_up_and_confirmed("interrupted.patient", &[("custom:user_type", "Patient")])
             .await;
         upload_and_fetch_picture(api, &person).await;
         let throttles = Throttles::on(&stack.aws_endpoint_url);
-        throttles.set(service, operation, attempts).await;
+        throttles
+            .set_after(service, operation, after, attempts)
+            .await;
 
         let failed = api
             .call(
