@@ -55,7 +55,11 @@ pub fn s3_operation(method: &Method, path: &str, query: Option<&str>) -> &'stati
             .split('&')
             .any(|pair| pair.split('=').next() == Some(name))
     };
-    let object = path.trim_start_matches('/').contains('/');
+    // `/bucket`, `/bucket/` (as SDKs send bucket calls) or `/bucket/key`.
+    let object = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .is_some_and(|(_, key)| !key.is_empty());
     match (method.as_str(), object) {
         ("POST", false) if has("delete") => "DeleteObjects",
         ("GET", false) if has("versions") => "ListObjectVersions",
@@ -278,6 +282,13 @@ mod tests {
     async fn s3_calls_are_named_by_operation_and_throttled_with_slow_down() {
         for (method, path, query, operation) in [
             (Method::POST, "/pics", Some("delete"), "DeleteObjects"),
+            (Method::POST, "/pics/", Some("delete"), "DeleteObjects"),
+            (
+                Method::GET,
+                "/pics/",
+                Some("versions"),
+                "ListObjectVersions",
+            ),
             (
                 Method::GET,
                 "/pics",
