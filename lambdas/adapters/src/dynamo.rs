@@ -412,16 +412,7 @@ impl DynamoProfiles {
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(UpdateError::Conflict)
-            }
-            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
-        }
+        conditional_write(result)
     }
 
     /// After a refused update: a profile still at `previous.version` but stored in the
@@ -485,16 +476,7 @@ impl DynamoProfiles {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(UpdateError::Conflict)
-            }
-            Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
-        }
+        conditional_write(result)
     }
 
     /// One shard's page of a cohort, after `after` (a `list_sk`). The `bool` says whether
@@ -540,6 +522,22 @@ fn list_sk_of(item: &Item) -> Result<&str, PortError> {
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
         .ok_or_else(|| corrupt("list_sk"))
+}
+
+/// A conditional single-item write's outcome: a failed condition is a conflict.
+fn conditional_write<T, E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+) -> Result<(), UpdateError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Err(UpdateError::Conflict)
+        }
+        Err(e) => Err(UpdateError::Port(port_error(STORE, &e))),
+    }
 }
 
 /// BatchGetItem may leave keys unprocessed under load; they are asked for again this
