@@ -112,7 +112,7 @@ pub struct BucketPolicy {
     pub policy: Value,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Applied {
     pub region: String,
     pub account_id: String,

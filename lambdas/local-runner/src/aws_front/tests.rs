@@ -79,11 +79,7 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
             user_pool_id: pool_id.clone(),
             write_attributes: Default::default(),
         }],
-        rest_api: None,
-        bucket_policies: vec![],
-        roles: vec![],
-        table_keys: Default::default(),
-        waf_blocked_cognito_targets: Default::default(),
+        ..Default::default()
     };
     let (endpoint, _) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
     (endpoint, pool_id, client_id)
@@ -342,14 +338,8 @@ async fn front_with_roles() -> RoleFront {
         region: emulator::REGION.to_string(),
         account_id: "123456789012".into(),
         functions: vec![function("reader"), function("lister")],
-        qualifiers: vec![],
-        user_pools: vec![],
-        app_clients: vec![],
-        rest_api: None,
-        bucket_policies: vec![],
         roles: roles(&table_arn, &bucket),
-        table_keys: Default::default(),
-        waf_blocked_cognito_targets: Default::default(),
+        ..Default::default()
     };
     let (endpoint, front) = serve_front(applied, &emulator::moto().endpoint(), dir).await;
     RoleFront {
@@ -552,15 +542,7 @@ async fn a_transaction_overlapping_one_in_flight_is_cancelled_with_transaction_c
     let applied = Applied {
         region: emulator::REGION.to_string(),
         account_id: "123456789012".into(),
-        functions: vec![],
-        qualifiers: vec![],
-        user_pools: vec![],
-        app_clients: vec![],
-        rest_api: None,
-        bucket_policies: vec![],
-        roles: vec![],
-        table_keys: Default::default(),
-        waf_blocked_cognito_targets: Default::default(),
+        ..Default::default()
     };
     let (endpoint, front) = serve_front(applied, &silent_url, temp_dir("conflict")).await;
     let one_attempt = Timeouts {
@@ -657,15 +639,7 @@ async fn plain_front(name: &str) -> String {
     let applied = Applied {
         region: emulator::REGION.to_string(),
         account_id: "123456789012".into(),
-        functions: vec![],
-        qualifiers: vec![],
-        user_pools: vec![],
-        app_clients: vec![],
-        rest_api: None,
-        bucket_policies: vec![],
-        roles: vec![],
-        table_keys: Default::default(),
-        waf_blocked_cognito_targets: Default::default(),
+        ..Default::default()
     };
     serve_front(applied, &emulator::moto().endpoint(), temp_dir(name))
         .await
