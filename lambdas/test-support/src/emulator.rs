@@ -305,23 +305,27 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id())
 }
 
+/// One element of a table's key schema.
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+/// A string attribute of a table's keys.
+fn attr(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .unwrap()
+}
+
 /// A profile table shaped as Terraform creates it.
 pub async fn create_profile_table(sdk: &SdkConfig) -> String {
     let name = unique("profiles");
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
     dynamodb::Client::new(sdk)
         .create_table()
         .table_name(&name)
@@ -355,20 +359,6 @@ pub async fn create_profile_table(sdk: &SdkConfig) -> String {
 pub async fn create_access_log_table(sdk: &SdkConfig) -> String {
     let name = unique("access-log");
     let client = dynamodb::Client::new(sdk);
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
     client
         .create_table()
         .table_name(&name)
