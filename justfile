@@ -14,19 +14,17 @@ import 'bench/bench.just'
 default:
     @just --list --unsorted
 
-# Install project-local tools: .venv (moto, cargo-lambda, zig, just) and .tools (s3s-fs, an S3 server that checks signatures).
+# Install project-local tools into .venv: moto, cargo-lambda, zig, just, schemathesis.
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
     stamp="{{venv}}/.requirements.sha256"
     want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "setup: installing tools/requirements.txt into .venv"
         python3 -m venv "{{venv}}"
         "{{venv}}/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
         echo "$want" > "$stamp"
-    fi
-    if [ ! -x "{{tools}}/bin/s3s-fs" ]; then
-        CARGO_TARGET_DIR=target/tools cargo install --quiet --locked s3s-fs --version 0.14.1 --features binary --root "{{tools}}"
     fi
 
 # Build the workspace (debug).
@@ -46,21 +44,48 @@ lint:
 test-rust: setup
     #!/usr/bin/env bash
     set -euo pipefail
-    log=$(mktemp)
-    trap 'rm -f "$log"' EXIT
-    # Every test binary runs even after one fails, so one failure hides no other.
+    logs=$(mktemp -d)
+    trap 'rm -rf "$logs"' EXIT
+    cargo test --workspace --locked --no-run
+    # The runner's tests, end-to-end suite included (mostly waiting on its stacks), run beside
+    # every other test binary; their lines are marked [runner]. Every test binary runs even
+    # after one fails, so one failure hides no other.
     status=0
-    cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+    { cargo test --locked -p local-runner --no-fail-fast 2>&1 | tee "$logs/runner" | sed -u 's/^/[runner] /'; } &
+    runner=$!
+    cargo test --workspace --exclude local-runner --locked --no-fail-fast 2>&1 | tee "$logs/rest" || status=$?
+    wait "$runner" || status=$?
     # One total over every test binary, as the closing line.
-    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
+    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$logs/runner" "$logs/rest"
     exit "$status"
 
 # Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.
 test-security: setup
     cargo test --locked -p local-runner --test e2e -- --nocapture
 
-# Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto), then the Rust tests.
-test: setup lint package test-terraform test-rust
+# Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto) beside them, then the Rust tests; prints how long each took.
+test: setup
+    #!/usr/bin/env bash
+    set -euo pipefail
+    just=("{{just_executable()}}" --justfile "{{justfile()}}")
+    now() { date +%s%N; }
+    since() { printf '%.0f s' "$(( $(now) - $1 ))e-9"; }
+    started=$(now)
+    # The Terraform checks spend much of their time waiting (the provider alone waits 55 s on
+    # one resource), so they run beside the builds, on placeholder zips; their output is
+    # shown when they end. Their apply is also the state the end-to-end stacks start from.
+    terraform_log=$(mktemp)
+    setsid bash -c 'set -e; t=$(date +%s); "$@"; echo "test: test-terraform passed in $(( $(date +%s) - t )) s"' \
+      terraform "${just[@]}" test-terraform stubs > "$terraform_log" 2>&1 &
+    terraform_job=$!
+    trap 'kill -TERM -- "-$terraform_job" 2>/dev/null || true; rm -f "$terraform_log"' EXIT
+    step() { local t; t=$(now); "${just[@]}" "$@"; echo "test: $* passed in $(since "$t")"; }
+    step lint
+    step package
+    if ! wait "$terraform_job"; then cat "$terraform_log"; echo "test: test-terraform failed" >&2; exit 1; fi
+    cat "$terraform_log"
+    step test-rust
+    echo "test: every check passed in $(since "$started")"
 
 # What CI runs.
 ci: test

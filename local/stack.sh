@@ -14,7 +14,7 @@ except Exception:
 PY
 }
 
-command=${1:?usage: stack.sh healthy|stop|zips-stale|wait-file|wait-url ...}
+command=${1:?usage: stack.sh healthy|stop|zips-stale|cache-key|save-moto|cache-store|cache-fetch|wait-file|wait-url ...}
 shift
 
 case "$command" in
@@ -30,10 +30,14 @@ case "$command" in
     answers "$api_url/health" 5
     ;;
 
-  # stop LOCAL_DIR: TERM each recorded process group (runner first), KILL what is left after 10 s.
+  # stop LOCAL_DIR [NAME...]: TERM each recorded process group (default: a first apply still
+  # running, the runner, then moto), KILL what is left after 10 s. Stopping moto retires
+  # stack.json.
   stop)
-    local_dir=$1
-    for name in runner moto; do
+    local_dir=$1; shift
+    names=("$@")
+    [ ${#names[@]} -gt 0 ] || names=(first-apply runner moto)
+    for name in "${names[@]}"; do
       file="$local_dir/pids/$name"
       [ -f "$file" ] || continue
       pid=$(cat "$file")
@@ -45,18 +49,68 @@ case "$command" in
       fi
       rm -f "$file"
     done
-    rm -f "$local_dir/stack.json"
+    case " ${names[*]} " in *" moto "*) rm -f "$local_dir/stack.json" ;; esac
     ;;
 
-  # zips-stale ROOT: true when deployment/ lacks a manifest or a deployed crate changed after it.
+  # zips-stale ROOT DIR: true when DIR lacks a manifest or a deployed crate changed after it.
   zips-stale)
     root=$1
-    manifest="$root/deployment/manifest.json"
+    manifest="$2/manifest.json"
     [ -f "$manifest" ] || exit 0
     # What goes into a zip: each crate's src/ and Cargo.toml (tests, benches and the runner do not).
     changed=$(find "$root"/lambdas/*/src "$root"/lambdas/*/Cargo.toml \
       \( -path '*/local-runner/*' -o -path '*/test-support/*' \) -prune -o -type f -newer "$manifest" -print -quit)
     [ -n "$changed" ]
+    ;;
+
+  # cache-key ROOT: names moto's state right after `terraform apply`: the module as
+  # prepare-terraform-emulator copies it, the recipe that copies it, moto and its wrapper,
+  # and Terraform. The zips and TF_VAR_* are not in it: an apply on the restored state takes
+  # them in, as an apply in production would.
+  cache-key)
+    root=$1
+    cd "$root"
+    {
+      find terraform \( -name .terraform -o -name tests \) -prune -o -type f \
+        \( -name '*.tf' -o -name '*.tftpl' -o -name '*.json' \) ! -name '*_override.tf' ! -name backend.tf -print \
+        | LC_ALL=C sort | xargs sha256sum
+      sha256sum terraform/terraform.just tools/requirements.txt local/moto_server.py
+      terraform version -json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])'
+    } | sha256sum | cut -c1-16
+    ;;
+
+  # save-moto MOTO_URL: moto writes its whole state to the file it was given (--save-state).
+  save-moto)
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_local/save-state", method="POST"), timeout=120)' "$1"
+    ;;
+
+  # cache-store DIR FILE...: DIR becomes a copy of the FILEs (atomically); the three
+  # newest entries beside it are kept.
+  cache-store)
+    dir=$1; shift
+    parent=$(dirname "$dir")
+    mkdir -p "$parent"
+    staging=$(mktemp -d "$parent/.staging.XXXXXX")
+    cp "$@" "$staging/"
+    # Stacks starting side by side (the end-to-end tests) may store at the same time.
+    exec 9> "$dir.lock"
+    flock 9
+    rm -rf "$dir.old"
+    if [ -d "$dir" ]; then mv "$dir" "$dir.old"; fi
+    mv "$staging" "$dir"
+    rm -rf "$dir.old"
+    # shellcheck disable=SC2012 # names are hex keys
+    ls -1dt "$parent"/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
+    ;;
+
+  # cache-fetch DIR TO: TO becomes a copy of DIR, taken whole; false when there is no DIR.
+  cache-fetch)
+    dir=$1 to=$2
+    [ -d "$dir" ] || exit 1
+    exec 9> "$dir.lock"
+    flock 9
+    rm -rf "$to"
+    cp -r "$dir" "$to"
     ;;
 
   # wait-file FILE SECONDS: until FILE exists (a server's report of the port it bound).

@@ -246,30 +246,41 @@ pub fn moto() -> &'static Server {
     })
 }
 
-/// s3s-fs, an S3 server that verifies SigV4 (moto accepts any signature), storing
-/// under a fresh temporary folder; it accepts the credentials `sdk_config` uses.
-pub fn signature_checking_s3() -> &'static Server {
-    static S3: OnceLock<Server> = OnceLock::new();
+/// s3s-fs, an S3 server that verifies SigV4 (moto accepts any signature), storing under
+/// a fresh temporary folder; it accepts the credentials `sdk_config` uses. It runs in this
+/// process, on a thread of its own, for as long as the process lives; returns its endpoint.
+pub fn signature_checking_s3() -> &'static str {
+    static S3: OnceLock<String> = OnceLock::new();
     S3.get_or_init(|| {
-        let program = project_tool("S3S_FS", &[".tools/bin/s3s-fs"]);
         let root = std::env::temp_dir().join(unique("s3s-fs"));
         std::fs::create_dir_all(&root).unwrap();
-        let args = [
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--access-key",
-            "testing",
-            "--secret-key",
-            "testing",
-        ]
-        .map(str::to_owned)
-        .into_iter()
-        .chain([root.display().to_string()])
-        .collect::<Vec<_>>();
-        Server::spawn_watched(&program, &args, "s3s-fs")
+        let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(serve_s3(listener, root));
+        });
+        endpoint
     })
+}
+
+async fn serve_s3(listener: TcpListener, root: PathBuf) {
+    let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(root).unwrap());
+    builder.set_auth(s3s::auth::SimpleAuth::from_single("testing", "testing"));
+    let service = builder.build();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    loop {
+        let Ok((socket, _)) = listener.accept().await else {
+            continue;
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .serve_connection(hyper_util::rt::TokioIo::new(socket), service.clone());
+        tokio::spawn(connection);
+    }
 }
 
 /// Limits for a test's own setup and checks (tables, pools, users, buckets, reads

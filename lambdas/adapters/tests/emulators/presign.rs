@@ -13,7 +13,7 @@ use test_support::http;
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-a-tiny-picture";
 
 async fn pictures() -> S3Pictures {
-    let sdk = emulator::sdk_config(&signature_checking_s3().endpoint(), emulator::SETUP).await;
+    let sdk = emulator::sdk_config(signature_checking_s3(), emulator::SETUP).await;
     let bucket = emulator::create_bucket(&sdk).await;
     S3Pictures::new(&sdk, bucket, true)
 }
