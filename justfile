@@ -44,19 +44,13 @@ lint:
 test-rust: setup
     #!/usr/bin/env bash
     set -euo pipefail
-    logs=$(mktemp -d)
-    trap 'rm -rf "$logs"' EXIT
-    cargo test --workspace --locked --no-run
-    # The runner's tests, end-to-end suite included (mostly waiting on its stacks), run beside
-    # every other test binary; their lines are marked [runner]. Every test binary runs even
-    # after one fails, so one failure hides no other.
+    log=$(mktemp)
+    trap 'rm -f "$log"' EXIT
+    # Every test binary runs even after one fails, so one failure hides no other.
     status=0
-    { cargo test --locked -p local-runner --no-fail-fast 2>&1 | tee "$logs/runner" | sed -u 's/^/[runner] /'; } &
-    runner=$!
-    cargo test --workspace --exclude local-runner --locked --no-fail-fast 2>&1 | tee "$logs/rest" || status=$?
-    wait "$runner" || status=$?
+    cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
     # One total over every test binary, as the closing line.
-    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$logs/runner" "$logs/rest"
+    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
     exit "$status"
 
 # Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.

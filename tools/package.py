@@ -54,12 +54,12 @@ def build_release(functions: list[str], architecture: str, out: Path) -> None:
 
 
 def build_local(functions: list[str], out: Path) -> None:
-    """One native cargo build; each binary zipped as `bootstrap` with fixed timestamps, so a
-    function whose binary did not change keeps its hash and Terraform leaves it alone."""
-    command = ["cargo", "build", "--locked", "--profile", "local"]
-    for function in functions:
-        command += ["--package", function]
-    subprocess.run(command, cwd=ROOT, check=True)
+    """One native cargo build of every workspace binary, the local runner's included, as
+    `just up` builds the runner (local/local.just): the same packages, so the same features
+    and one compile of each dependency. Each function's binary is zipped as `bootstrap`
+    with fixed timestamps, so a function whose binary did not change keeps its hash and
+    Terraform leaves it alone."""
+    subprocess.run(["cargo", "build", "--locked", "--profile", "local", "--workspace", "--bins"], cwd=ROOT, check=True)
     for function in functions:
         info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
         info.external_attr = 0o100755 << 16
