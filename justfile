@@ -14,7 +14,7 @@ import 'bench/bench.just'
 default:
     @just --list --unsorted
 
-# Install project-local tools: .venv (moto, cargo-lambda, zig, just) and .tools (s3s-fs, an S3 server that checks signatures).
+# Install project-local tools: .venv (moto, cargo-lambda, zig, just), .tools (s3s-fs, an S3 server that checks signatures) and tools/srp-client/node_modules (amazon-cognito-identity-js, the real client the e2e suite signs in with; needs node and npm).
 setup:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -27,6 +27,10 @@ setup:
     fi
     if [ ! -x "{{tools}}/bin/s3s-fs" ]; then
         CARGO_TARGET_DIR=target/tools cargo install --quiet --locked s3s-fs --version 0.14.1 --features binary --root "{{tools}}"
+    fi
+    client="{{justfile_directory()}}/tools/srp-client"
+    if [ ! -f "$client/node_modules/.package-lock.json" ] || [ "$client/package-lock.json" -nt "$client/node_modules/.package-lock.json" ]; then
+        npm ci --prefix "$client" --silent --no-audit --no-fund
     fi
 
 # Build the workspace (debug).

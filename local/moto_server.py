@@ -13,10 +13,15 @@
   isolated; one at a time is how moto gets there.
 - Lambda functions keep their LoggingConfig, which moto drops: the runner reads the
   applied log level (AWS_LAMBDA_LOG_LEVEL) from it, as Lambda does.
+- POST /_local/cognito/password {"UserPoolId", "Username"} answers the user's current
+  password (and internal username) from moto's own state, for the runner's Cognito front
+  to verify USER_SRP_AUTH. moto keeps the one copy of every password, whichever call set
+  it, so the front never holds a copy that could drift. Loopback only, like moto itself.
 """
 
 import argparse
 import functools
+import json
 import logging
 import os
 import re
@@ -84,6 +89,37 @@ def keep_logging_config() -> None:
     LambdaFunction.update_configuration = updated
 
 
+PASSWORD_PATH = "/_local/cognito/password"
+
+
+def serve_passwords(app):
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    def lookup(pool_id: str, username: str):
+        for regions in cognitoidp_backends.values():
+            for backend in regions.values():
+                pool = backend.user_pools.get(pool_id)
+                user = pool._get_user(username) if pool else None
+                if user:
+                    return {"Username": user.username, "Password": user.password}
+        return None
+
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") != PASSWORD_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            found = lookup(str(asked["UserPoolId"]), str(asked["Username"]))
+        except (ValueError, KeyError, TypeError):
+            found = None
+        status = "200 OK" if found else "404 Not Found"
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(found or {}).encode()]
+
+    return wsgi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -97,7 +133,7 @@ def main() -> None:
     DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
     keep_logging_config()
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = serve_passwords(DomainDispatcherApplication(create_backend_app))
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )
