@@ -120,7 +120,10 @@ impl Moto {
         let found: serde_json::Value =
             serde_json::from_slice(&reply.body).map_err(|e| e.to_string())?;
         let internal = found["Username"].as_str().unwrap_or(username).to_string();
-        Ok(Some((internal, found["Password"].as_str().map(str::to_string))))
+        Ok(Some((
+            internal,
+            found["Password"].as_str().map(str::to_string),
+        )))
     }
 
     /// The credential scope moto picks its region's backend by, for a request that came

@@ -935,12 +935,18 @@ async fn an_auto_confirming_pre_sign_up_fires_post_confirmation_as_cognito_does(
     let events = front.post_confirmation_events();
     assert_eq!(events.len(), 1, "PostConfirmation fired once: {events:?}");
     assert_eq!(events[0]["triggerSource"], "PostConfirmation_ConfirmSignUp");
-    assert_eq!(events[0]["callerContext"]["clientId"], front.client_id.as_str());
+    assert_eq!(
+        events[0]["callerContext"]["clientId"],
+        front.client_id.as_str()
+    );
     assert_eq!(
         events[0]["request"]["userAttributes"]["cognito:user_status"],
         "CONFIRMED"
     );
-    assert!(front.outbox().is_empty(), "an auto-confirmed user gets no code");
+    assert!(
+        front.outbox().is_empty(),
+        "an auto-confirmed user gets no code"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -234,9 +234,12 @@ impl Users {
             .send()
             .await
             .map_err(|e| error_of(&e.into_service_error()))?;
-        let tokens = result
-            .authentication_result()
-            .ok_or_else(|| ("challenge".to_string(), format!("{:?}", result.challenge_name())))?;
+        let tokens = result.authentication_result().ok_or_else(|| {
+            (
+                "challenge".to_string(),
+                format!("{:?}", result.challenge_name()),
+            )
+        })?;
         let access = tokens.access_token().unwrap_or_default().to_string();
         let refresh = tokens.refresh_token().unwrap_or_default().to_string();
         for token in [&access, &refresh] {

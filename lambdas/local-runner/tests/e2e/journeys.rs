@@ -386,7 +386,10 @@ pub async fn forgot_password_leaves_profile_untouched(
         "a reset code is used once"
     );
     let (old_refused, _) = users.password_auth(&email, PASSWORD).await.unwrap_err();
-    assert_eq!(old_refused, "NotAuthorizedException", "the old password is gone");
+    assert_eq!(
+        old_refused, "NotAuthorizedException",
+        "the old password is gone"
+    );
 
     let signed_in = users.sign_in(&email, NEW_PASSWORD).await;
     let after = api.get("/users/me", &signed_in.id_token).await.body;

@@ -5,9 +5,7 @@
 use super::api::Api;
 use super::cognito::{PASSWORD, Users, error_of, unique_email};
 use super::journeys::another_code;
-use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ChallengeNameType, DeliveryMediumType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, DeliveryMediumType};
 use base64::Engine;
 use serde_json::Value;
 
@@ -44,7 +42,12 @@ pub async fn sign_up_codes_are_random_single_use_and_from_the_outbox(users: &Use
         .username(&email)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("ResendConfirmationCode: {:?}", error_of(&e.into_service_error())));
+        .unwrap_or_else(|e| {
+            panic!(
+                "ResendConfirmationCode: {:?}",
+                error_of(&e.into_service_error())
+            )
+        });
     let details = resent.code_delivery_details().unwrap();
     assert_eq!(details.delivery_medium(), Some(&DeliveryMediumType::Email));
     assert!(
@@ -67,6 +70,9 @@ pub async fn sign_up_codes_are_random_single_use_and_from_the_outbox(users: &Use
         .expect_err("a code is used once");
     assert_eq!(code, "NotAuthorizedException");
     users.sign_in(&email, PASSWORD).await;
+
+    let stack_dir = users.outbox.parent().unwrap();
+    super::hygiene::no_log_holds_as_a_value(stack_dir, &[first, second]);
 }
 
 pub async fn wrong_passwords_are_refused_on_every_sign_in_path(users: &Users) {
@@ -77,7 +83,11 @@ pub async fn wrong_passwords_are_refused_on_every_sign_in_path(users: &Users) {
     let wrong = "Correct-Horse-8!";
 
     let refused = users.password_auth(email, wrong).await.unwrap_err();
-    assert_eq!(refused, ("NotAuthorizedException".into(), INCORRECT.into()), "USER_PASSWORD_AUTH");
+    assert_eq!(
+        refused,
+        ("NotAuthorizedException".into(), INCORRECT.into()),
+        "USER_PASSWORD_AUTH"
+    );
     let unknown = users
         .password_auth(&unique_email("nobody"), PASSWORD)
         .await
@@ -131,7 +141,10 @@ pub async fn wrong_passwords_are_refused_on_every_sign_in_path(users: &Users) {
     let changed = "Changed-Horse-6!";
     users.secrets.remember(changed);
     let (code, message) = change(wrong, changed).await.unwrap_err();
-    assert_eq!((code.as_str(), message.as_str()), ("NotAuthorizedException", INCORRECT));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("NotAuthorizedException", INCORRECT)
+    );
     let (code, _) = change(PASSWORD, "weak").await.unwrap_err();
     assert_eq!(code, "InvalidPasswordException");
     change(PASSWORD, changed).await.unwrap();
@@ -172,7 +185,10 @@ async fn srp_claims_without_the_password_are_refused(users: &Users, email: &str)
     let parameters = challenge.challenge_parameters().unwrap();
     let hex = |name: &str| {
         let value = parameters.get(name).unwrap();
-        assert!(value.bytes().all(|b| b.is_ascii_hexdigit()), "{name} = {value}");
+        assert!(
+            value.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{name} = {value}"
+        );
         value.len()
     };
     assert!(hex("SRP_B") > 700, "a 3072-bit B");
@@ -226,7 +242,10 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
         .unwrap_or_else(|e| panic!("AdminCreateUser: {:?}", error_of(&e.into_service_error())));
     let invitation = users.latest_message(&email);
     assert_eq!(invitation["kind"], "admin_create_user");
-    let temporary = invitation["temporary_password"].as_str().unwrap().to_string();
+    let temporary = invitation["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(temporary.len() >= 12, "{}", temporary.len());
 
     let started = users
@@ -238,7 +257,12 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
         .auth_parameters("PASSWORD", &temporary)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("temporary password: {:?}", error_of(&e.into_service_error())));
+        .unwrap_or_else(|e| {
+            panic!(
+                "temporary password: {:?}",
+                error_of(&e.into_service_error())
+            )
+        });
     assert_eq!(
         started.challenge_name(),
         Some(&ChallengeNameType::NewPasswordRequired)
@@ -261,7 +285,10 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
         "InvalidPasswordException"
     );
     let done = respond(PASSWORD).await.unwrap_or_else(|e| {
-        panic!("NEW_PASSWORD_REQUIRED: {:?}", error_of(&e.into_service_error()))
+        panic!(
+            "NEW_PASSWORD_REQUIRED: {:?}",
+            error_of(&e.into_service_error())
+        )
     });
     assert!(done.authentication_result().is_some());
 
@@ -290,7 +317,12 @@ pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, e
     let script = super::stack::workspace_root().join("tools/srp-client/sign_in.cjs");
     let mut child = std::process::Command::new("node")
         .arg(&script)
-        .args([endpoint, &users.pool_id, &users.app_client_id, &person.email])
+        .args([
+            endpoint,
+            &users.pool_id,
+            &users.app_client_id,
+            &person.email,
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -321,7 +353,10 @@ pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, e
         users.secrets.remember(token);
     }
 
-    assert_eq!(report["wrong_password"]["code"], "NotAuthorizedException", "{report}");
+    assert_eq!(
+        report["wrong_password"]["code"], "NotAuthorizedException",
+        "{report}"
+    );
     assert_eq!(report["wrong_password"]["message"], INCORRECT);
     let id_token = report["right_password"]["id_token"]
         .as_str()
@@ -346,7 +381,11 @@ pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, e
         report["refresh_after_sign_out"]["code"], "NotAuthorizedException",
         "{report}"
     );
-    for step in ["wrong_password", "get_user_after_sign_out", "refresh_after_sign_out"] {
+    for step in [
+        "wrong_password",
+        "get_user_after_sign_out",
+        "refresh_after_sign_out",
+    ] {
         let message = report[step]["message"].as_str().unwrap_or_default();
         assert!(
             tokens.iter().all(|t| !message.contains(t.as_str())) && !message.contains("eyJ"),

@@ -75,9 +75,9 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
             srp_challenge(front, &input, a_public, &reply).await
         }
         ("ForgotPassword", _) => forgot_password(front, &input, reply).await,
-        ("AdminCreateUser", After::CreatedUser) => {
-            created_user(front, &input).await.map(|()| reply.into_response())
-        }
+        ("AdminCreateUser", After::CreatedUser) => created_user(front, &input)
+            .await
+            .map(|()| reply.into_response()),
         ("ConfirmSignUp", _) => async {
             verify_email(front, &input).await;
             post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp").await
@@ -553,12 +553,19 @@ async fn forgot_password(
             )
         })?;
     let internal = user["Username"].as_str().unwrap_or_default();
-    let code =
-        front
-            .cognito
-            .codes
-            .issue(&pool.id, internal, Purpose::ResetPassword, SystemTime::now());
-    deliver(front, "forgot_password", &user, &destination, ("code", &code))?;
+    let code = front.cognito.codes.issue(
+        &pool.id,
+        internal,
+        Purpose::ResetPassword,
+        SystemTime::now(),
+    );
+    deliver(
+        front,
+        "forgot_password",
+        &user,
+        &destination,
+        ("code", &code),
+    )?;
     let answer = json!({"CodeDeliveryDetails": destination.delivery_details()});
     Ok(crate::http::response(200, JSON, answer.to_string()))
 }
@@ -685,7 +692,9 @@ async fn resend_confirmation_code(front: &Front, input: &Value) -> Result<Respon
         return Ok(crate::http::response(200, JSON, made_up.to_string()));
     };
     if user["UserStatus"] == "CONFIRMED" {
-        return Err(CognitoError::invalid_parameter("User is already confirmed."));
+        return Err(CognitoError::invalid_parameter(
+            "User is already confirmed.",
+        ));
     }
     let details = send_sign_up_code(front, pool, &user, "resend")?.ok_or_else(|| {
         CognitoError::invalid_parameter("Cannot resend codes. Auto verification not turned on.")
@@ -746,8 +755,7 @@ fn without_secrets(front: &Front, operation: &str, input: &Value, reply: MotoRep
         .is_some_and(|c| c.prevent_user_existence_errors);
     let has_token = input["AccessToken"].is_string();
     let token_refusal = || {
-        CognitoError::new("NotAuthorizedException", "Access Token has been revoked")
-            .into_response()
+        CognitoError::new("NotAuthorizedException", "Access Token has been revoked").into_response()
     };
     if SIGN_IN.contains(&operation) && !COGNITO_MESSAGES.contains(&message) {
         if kind == "UserNotFoundException" && prevent {
@@ -755,7 +763,8 @@ fn without_secrets(front: &Front, operation: &str, input: &Value, reply: MotoRep
         }
         if kind == "NotAuthorizedException" {
             // ChangePassword: a refused token, or a wrong previous password.
-            return match has_token && message.contains(input["AccessToken"].as_str().unwrap_or("-")) {
+            return match has_token && message.contains(input["AccessToken"].as_str().unwrap_or("-"))
+            {
                 true => token_refusal(),
                 false => CognitoError::incorrect_credentials().into_response(),
             };

@@ -147,7 +147,11 @@ mod tests {
         assert_eq!(written["username"], "ada-id");
         assert_eq!(written["destination"]["address"], "ada@example.com");
         assert!(written["timestamp"].as_str().unwrap().ends_with('Z'));
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no partial left");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no partial left"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

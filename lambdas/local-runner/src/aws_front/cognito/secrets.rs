@@ -142,10 +142,7 @@ impl Codes {
         given: &str,
         now: SystemTime,
     ) -> Result<(), CognitoError> {
-        let mut codes = self
-            .0
-            .lock()
-            .map_err(|_| CognitoError::code_mismatch())?;
+        let mut codes = self.0.lock().map_err(|_| CognitoError::code_mismatch())?;
         let key = (pool_id.to_string(), username.to_string(), purpose);
         let Some(issued) = codes.get(&key) else {
             return Err(CognitoError::code_mismatch());
@@ -229,7 +226,11 @@ mod tests {
                 .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
         );
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
-        assert!(distinct.len() > 190, "random, not fixed: {}", distinct.len());
+        assert!(
+            distinct.len() > 190,
+            "random, not fixed: {}",
+            distinct.len()
+        );
     }
 
     #[test]
@@ -246,7 +247,10 @@ mod tests {
         let other_user = codes.redeem("pool", "bob", Purpose::SignUp, &code, now);
         assert!(other_user.is_err());
 
-        assert_eq!(codes.redeem("pool", "ada", Purpose::SignUp, &code, now), Ok(()));
+        assert_eq!(
+            codes.redeem("pool", "ada", Purpose::SignUp, &code, now),
+            Ok(())
+        );
         let again = codes.redeem("pool", "ada", Purpose::SignUp, &code, now);
         assert!(again.is_err(), "a code is used once");
     }

@@ -11,8 +11,8 @@
 //! drift from it.
 
 use super::super::Front;
-use super::super::moto::MotoReply;
 use super::super::errors::CognitoError;
+use super::super::moto::MotoReply;
 use super::srp;
 use crate::applied::{AppClient, UserPool};
 use crate::http::{self, Response};
@@ -105,7 +105,10 @@ pub async fn challenge(
         .map_err(|e| CognitoError::new("InternalErrorException", &e))?
         .and_then(|(_, password)| password);
     let sessions = &front.cognito.sessions;
-    let salt_tag = hmac::sign(&sessions.salt_key, format!("{}|{user_id}", pool.id).as_bytes());
+    let salt_tag = hmac::sign(
+        &sessions.salt_key,
+        format!("{}|{user_id}", pool.id).as_bytes(),
+    );
     let salt = BigUint::from_bytes_be(&salt_tag.as_ref()[..16]);
     // A user without a password gets a challenge no password answers.
     let verifier = match &password {
@@ -156,16 +159,18 @@ pub async fn verify_claim(
 ) -> Result<MotoReply, CognitoError> {
     let answers = &input["ChallengeResponses"];
     let field = |name: &str| {
-        answers[name]
-            .as_str()
-            .ok_or_else(|| CognitoError::invalid_parameter(&format!("Missing required parameter {name}")))
+        answers[name].as_str().ok_or_else(|| {
+            CognitoError::invalid_parameter(&format!("Missing required parameter {name}"))
+        })
     };
     let secret_block = field("PASSWORD_CLAIM_SECRET_BLOCK")?;
     let signature = field("PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = field("TIMESTAMP")?;
     let username = field("USERNAME")?;
     if srp::parse_timestamp(timestamp).is_none() {
-        return Err(CognitoError::invalid_parameter("TIMESTAMP format is invalid"));
+        return Err(CognitoError::invalid_parameter(
+            "TIMESTAMP format is invalid",
+        ));
     }
     // Taken out whatever the outcome: a challenge is answered once.
     let pending = front
@@ -176,22 +181,27 @@ pub async fn verify_claim(
         .ok()
         .and_then(|mut all| all.remove(secret_block))
         .filter(|p| p.expires > Instant::now() && p.client_id == client.id)
-        .ok_or_else(|| CognitoError::new("NotAuthorizedException", "Invalid session for the user."))?;
+        .ok_or_else(|| {
+            CognitoError::new("NotAuthorizedException", "Invalid session for the user.")
+        })?;
     let verified = username == pending.user_id
         && match (BASE64.decode(secret_block), BASE64.decode(signature)) {
-            (Ok(block), Ok(signature)) => {
-                srp::password_key(&pending.a_public, &pending.b_public, &pending.b, &pending.verifier)
-                    .is_some_and(|key| {
-                        srp::claim_holds(
-                            &key,
-                            pool_name(&pool.id),
-                            &pending.user_id,
-                            &block,
-                            timestamp,
-                            &signature,
-                        )
-                    })
-            }
+            (Ok(block), Ok(signature)) => srp::password_key(
+                &pending.a_public,
+                &pending.b_public,
+                &pending.b,
+                &pending.verifier,
+            )
+            .is_some_and(|key| {
+                srp::claim_holds(
+                    &key,
+                    pool_name(&pool.id),
+                    &pending.user_id,
+                    &block,
+                    timestamp,
+                    &signature,
+                )
+            }),
             _ => false,
         };
     if !verified {

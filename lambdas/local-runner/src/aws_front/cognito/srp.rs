@@ -75,7 +75,12 @@ pub fn to_hex(value: &BigUint) -> String {
 
 /// What the user's password proves, for one salt: v = g^x mod N.
 pub fn verifier(pool_name: &str, user_id: &str, password: &str, salt: &BigUint) -> BigUint {
-    let inner = sha256(&[pool_name.as_bytes(), user_id.as_bytes(), b":", password.as_bytes()]);
+    let inner = sha256(&[
+        pool_name.as_bytes(),
+        user_id.as_bytes(),
+        b":",
+        password.as_bytes(),
+    ]);
     let x = number(&sha256(&[&pad(salt), &inner]));
     GROUP.g.modpow(&x, &GROUP.n)
 }
@@ -236,8 +241,7 @@ print(format(A, "x"), base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest
 "#;
 
     fn python_client(args: &[&str]) -> (BigUint, Vec<u8>) {
-        let python =
-            test_support::emulator::project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
+        let python = test_support::emulator::project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
         let output = std::process::Command::new(python)
             .arg("-c")
             .arg(PYTHON_CLIENT)
