@@ -1012,3 +1012,94 @@ async fn a_sign_up_code_goes_to_the_outbox_and_only_it_confirms() {
         "prevent_user_existence_errors hides the unknown user"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
+    use super::cognito::srp;
+    use base64::Engine;
+    use cognito::types::{AuthFlowType, ChallengeNameType};
+    let front = front_with_both_triggers().await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+    idp.sign_up()
+        .client_id(&front.client_id)
+        .username("srp-1")
+        .password("Correct-Horse-9!")
+        .send()
+        .await
+        .unwrap();
+    idp.admin_confirm_sign_up()
+        .user_pool_id(&front.pool_id)
+        .username("srp-1")
+        .send()
+        .await
+        .unwrap();
+    let pool_name = front.pool_id.split_once('_').unwrap().1.to_string();
+    // An independent client (Python, srp::tests) answers the challenge for `password`.
+    let sign_in = |password: &'static str| {
+        let (idp, client_id, pool_name) = (idp.clone(), front.client_id.clone(), pool_name.clone());
+        async move {
+            let a = "8f".repeat(40);
+            let challenge = idp
+                .initiate_auth()
+                .client_id(&client_id)
+                .auth_flow(AuthFlowType::UserSrpAuth)
+                .auth_parameters("USERNAME", "srp-1")
+                .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
+                .send()
+                .await
+                .unwrap();
+            let p = challenge.challenge_parameters().unwrap();
+            let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
+            let (_, signature) = srp::tests::python_client(&[
+                &pool_name,
+                &p["USER_ID_FOR_SRP"],
+                password,
+                &p["SALT"],
+                &p["SRP_B"],
+                &a,
+                &p["SECRET_BLOCK"],
+                timestamp,
+            ]);
+            idp.respond_to_auth_challenge()
+                .client_id(&client_id)
+                .challenge_name(ChallengeNameType::PasswordVerifier)
+                .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
+                .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+                .challenge_responses("TIMESTAMP", timestamp)
+                .challenge_responses(
+                    "PASSWORD_CLAIM_SIGNATURE",
+                    base64::engine::general_purpose::STANDARD.encode(signature),
+                )
+                .send()
+                .await
+                .map_err(|e| e.into_service_error())
+        }
+    };
+
+    let refused = sign_in("Correct-Horse-8!").await.unwrap_err();
+    assert_eq!(refused.code(), Some("NotAuthorizedException"));
+    assert_eq!(refused.message(), Some("Incorrect username or password."));
+
+    let signed_in = sign_in("Correct-Horse-9!").await.unwrap();
+    let access = signed_in
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .unwrap()
+        .to_string();
+    let user = idp.get_user().access_token(&access).send().await.unwrap();
+    assert_eq!(user.username(), "srp-1");
+    idp.global_sign_out()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let revoked = idp
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(revoked.code(), Some("NotAuthorizedException"));
+    assert!(!revoked.message().unwrap_or_default().contains(&access));
+}

@@ -7,7 +7,7 @@ mod attribute_rules;
 mod outbox;
 mod secrets;
 mod sign_in;
-mod srp;
+pub(super) mod srp;
 mod triggers;
 
 use super::Front;
@@ -773,7 +773,9 @@ fn without_secrets(front: &Front, operation: &str, input: &Value, reply: MotoRep
     let mut carried = Vec::new();
     carried_strings(input, &mut carried);
     let leaks = carried.iter().any(|s| message.contains(s)) || message.contains("eyJ");
-    if !leaks && !(has_token && message == "Invalid token") {
+    // moto's "Invalid token" is its answer to a token it no longer holds: a revoked one.
+    let revoked = has_token && message == "Invalid token";
+    if !(leaks || revoked) {
         return reply.into_response();
     }
     if kind == "NotAuthorizedException" && has_token {

@@ -181,7 +181,7 @@ pub fn format_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
+pub mod tests {
     use super::*;
     use base64::Engine;
 
@@ -240,7 +240,14 @@ msg = pool.encode() + user.encode() + base64.b64decode(secret_b64) + ts.encode()
 print(format(A, "x"), base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode())
 "#;
 
-    fn python_client(args: &[&str]) -> (BigUint, Vec<u8>) {
+    /// A client's public A = g^a mod N for its secret `a` (hex).
+    pub fn client_public(a: &str) -> BigUint {
+        GROUP.g.modpow(&parse_hex(a).unwrap(), &GROUP.n)
+    }
+
+    /// The Python client's (A, PASSWORD_CLAIM_SIGNATURE) for: pool name, user id, password,
+    /// SALT, SRP_B, its secret a (hex), SECRET_BLOCK, TIMESTAMP.
+    pub fn python_client(args: &[&str]) -> (BigUint, Vec<u8>) {
         let python = test_support::emulator::project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
         let output = std::process::Command::new(python)
             .arg("-c")
