@@ -1011,6 +1011,29 @@ async fn a_sign_up_code_goes_to_the_outbox_and_only_it_confirms() {
         Some("CodeMismatchException"),
         "prevent_user_existence_errors hides the unknown user"
     );
+
+    // Confirming with the emailed code verified the address, so a reset code can go there.
+    idp.admin_reset_user_password()
+        .user_pool_id(&front.pool_id)
+        .username("manual-1")
+        .send()
+        .await
+        .unwrap();
+    let reset = front.outbox().pop().unwrap();
+    assert_eq!(reset["kind"], "admin_reset_password");
+    idp.confirm_forgot_password()
+        .client_id(&front.client_id)
+        .username("manual-1")
+        .confirmation_code(reset["code"].as_str().unwrap())
+        .password("Another-Horse-7!")
+        .send()
+        .await
+        .unwrap();
+    let events = front.post_confirmation_events();
+    assert_eq!(
+        events.last().unwrap()["triggerSource"],
+        "PostConfirmation_ConfirmForgotPassword"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

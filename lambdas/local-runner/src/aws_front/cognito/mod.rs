@@ -75,6 +75,9 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
             srp_challenge(front, &input, a_public, &reply).await
         }
         ("ForgotPassword", _) => forgot_password(front, &input, reply).await,
+        ("AdminResetUserPassword", _) => admin_reset_user_password(front, &input)
+            .await
+            .map(|()| reply.into_response()),
         ("AdminCreateUser", After::CreatedUser) => created_user(front, &input)
             .await
             .map(|()| reply.into_response()),
@@ -543,6 +546,31 @@ async fn forgot_password(
     let Some(user) = stored_user(front, &pool.id, username).await? else {
         return Ok(reply.into_response());
     };
+    let destination = send_reset_code(front, pool, &user, "forgot_password")?;
+    let answer = json!({"CodeDeliveryDetails": destination.delivery_details()});
+    Ok(crate::http::response(200, JSON, answer.to_string()))
+}
+
+/// AdminResetUserPassword: moto only marks the user RESET_REQUIRED; Cognito also sends
+/// the code ConfirmForgotPassword then needs.
+async fn admin_reset_user_password(front: &Front, input: &Value) -> Result<(), CognitoError> {
+    let Some(pool) = pool_of(front, input) else {
+        return Ok(());
+    };
+    let username = input["Username"].as_str().unwrap_or_default();
+    if let Some(user) = stored_user(front, &pool.id, username).await? {
+        send_reset_code(front, pool, &user, "admin_reset_password")?;
+    }
+    Ok(())
+}
+
+/// A new reset code (replacing any earlier one) to the user's verified address.
+fn send_reset_code(
+    front: &Front,
+    pool: &UserPool,
+    user: &Value,
+    kind: &str,
+) -> Result<Destination, CognitoError> {
     let attributes = attribute_map(&user["UserAttributes"]);
     let verified = |name: &str| attributes.get(name).and_then(Value::as_str) == Some("true");
     let destination = Destination::of(&attributes)
@@ -559,15 +587,8 @@ async fn forgot_password(
         Purpose::ResetPassword,
         SystemTime::now(),
     );
-    deliver(
-        front,
-        "forgot_password",
-        &user,
-        &destination,
-        ("code", &code),
-    )?;
-    let answer = json!({"CodeDeliveryDetails": destination.delivery_details()});
-    Ok(crate::http::response(200, JSON, answer.to_string()))
+    deliver(front, kind, user, &destination, ("code", &code))?;
+    Ok(destination)
 }
 
 /// The invitation with the temporary password, unless the operator suppressed it.
