@@ -1,10 +1,13 @@
 //! The Cognito operations the front handles itself before or after moto does the work:
-//! triggers, attribute rules, passwords checked on every sign-in path (SRP included) and
-//! against the pool's policy, and random, single-use codes and temporary passwords
-//! delivered to the outbox.
+//! triggers (`triggers`), attribute rules (`attribute_rules`), passwords checked on every
+//! sign-in path (`sign_in`, `srp`) and against the pool's policy (`secrets`), random,
+//! single-use codes and temporary passwords delivered to the outbox (`messages`,
+//! `outbox`), and moto's refusals in Cognito's words (`refusals`).
 
 mod attribute_rules;
+mod messages;
 mod outbox;
+mod refusals;
 mod secrets;
 mod sign_in;
 pub(super) mod srp;
@@ -19,10 +22,9 @@ use base64::Engine;
 use bytes::Bytes;
 use hyper::http::request::Parts;
 use num_bigint::BigUint;
-use outbox::{Destination, Message, Outbox};
-use secrets::{Codes, Purpose};
+use outbox::Outbox;
+use secrets::Codes;
 use serde_json::{Value, json};
-use std::time::SystemTime;
 use triggers::{NO_CLIENT, TriggerCall, attribute_map, attribute_names, map_or_null};
 
 /// What the front keeps for Cognito: challenges issued, codes outstanding, the outbox.
@@ -67,22 +69,22 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
         Err(message) => return crate::http::json(502, &json!({"message": message})),
     };
     if !reply.is_success() {
-        return without_secrets(front, operation, &input, reply);
+        return refusals::without_secrets(front, operation, &input, reply);
     }
     let done = match (operation, after) {
         ("SignUp", after) => signed_up(front, &input, after, reply).await,
         ("InitiateAuth", After::SrpChallenge(a_public)) => {
             srp_challenge(front, &input, a_public, &reply).await
         }
-        ("ForgotPassword", _) => forgot_password(front, &input, reply).await,
-        ("AdminResetUserPassword", _) => admin_reset_user_password(front, &input)
+        ("ForgotPassword", _) => messages::forgot_password(front, &input, reply).await,
+        ("AdminResetUserPassword", _) => messages::admin_reset_user_password(front, &input)
             .await
             .map(|()| reply.into_response()),
-        ("AdminCreateUser", After::CreatedUser) => created_user(front, &input)
+        ("AdminCreateUser", After::CreatedUser) => messages::created_user(front, &input)
             .await
             .map(|()| reply.into_response()),
         ("ConfirmSignUp", _) => async {
-            verify_email(front, &input).await;
+            messages::verify_email(front, &input).await;
             post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp").await
         }
         .await
@@ -146,7 +148,7 @@ async fn before_moto(
             match input["ChallengeName"].as_str() {
                 Some("PASSWORD_VERIFIER") => {
                     let reply = sign_in::verify_claim(front, pool, client, input).await?;
-                    Ok(Before::Answered(without_secrets(
+                    Ok(Before::Answered(refusals::without_secrets(
                         front, operation, input, reply,
                     )))
                 }
@@ -175,16 +177,16 @@ async fn before_moto(
             forward(After::Nothing)
         }
         "ConfirmSignUp" => {
-            confirm_sign_up(front, input).await?;
+            messages::confirm_sign_up(front, input).await?;
             forward(After::Nothing)
         }
         "ConfirmForgotPassword" => {
-            confirm_forgot_password(front, input).await?;
+            messages::confirm_forgot_password(front, input).await?;
             forward(After::Nothing)
         }
         // moto has no ResendConfirmationCode: the front is the whole operation.
         "ResendConfirmationCode" => Ok(Before::Answered(
-            resend_confirmation_code(front, input)
+            messages::resend_confirmation_code(front, input)
                 .await
                 .unwrap_or_else(CognitoError::into_response),
         )),
@@ -442,51 +444,6 @@ async fn stored_user(
     }
 }
 
-/// Puts the message in the outbox. The log line says that a message went out, never
-/// to whom or what it holds.
-fn deliver(
-    front: &Front,
-    kind: &str,
-    user: &Value,
-    destination: &Destination,
-    secret: (&str, &str),
-) -> Result<(), CognitoError> {
-    let message = Message {
-        kind,
-        username: user["Username"].as_str().unwrap_or_default(),
-        destination,
-        secret,
-    };
-    let path = front
-        .cognito
-        .outbox
-        .deliver(&message)
-        .map_err(|e| internal_error(&e))?;
-    println!("aws-front: {kind} message written to {}", path.display());
-    Ok(())
-}
-
-/// A new sign-up code for the user (replacing any earlier one), sent where Cognito
-/// would send it; answers the CodeDeliveryDetails, or None when the user has no address
-/// (Cognito then sends nothing and an operator confirms).
-fn send_sign_up_code(
-    front: &Front,
-    pool: &UserPool,
-    user: &Value,
-    kind: &str,
-) -> Result<Option<Value>, CognitoError> {
-    let Some(destination) = Destination::of(&attribute_map(&user["UserAttributes"])) else {
-        return Ok(None);
-    };
-    let username = user["Username"].as_str().unwrap_or_default();
-    let code = front
-        .cognito
-        .codes
-        .issue(&pool.id, username, Purpose::SignUp, SystemTime::now());
-    deliver(front, kind, user, &destination, ("code", &code))?;
-    Ok(Some(destination.delivery_details()))
-}
-
 /// After moto created the user: auto-confirmation as PreSignUp asked (PostConfirmation
 /// included, as Cognito fires it), or a sign-up code to the outbox.
 async fn signed_up(
@@ -508,7 +465,7 @@ async fn signed_up(
         let user = stored_user(front, &pool.id, username)
             .await?
             .ok_or_else(|| internal_error("the user moto just created is missing"))?;
-        if let Some(details) = send_sign_up_code(front, pool, &user, "sign_up")? {
+        if let Some(details) = messages::send_sign_up_code(front, pool, &user, "sign_up")? {
             answer["CodeDeliveryDetails"] = details;
         }
     }
@@ -526,286 +483,4 @@ async fn srp_challenge(
     };
     let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
     sign_in::challenge(front, pool, client, a_public, &answer).await
-}
-
-/// The reset code moto made is dropped (moto hands it to the caller in a header); the
-/// front's own goes to the outbox, to the verified address Cognito requires.
-async fn forgot_password(
-    front: &Front,
-    input: &Value,
-    mut reply: MotoReply,
-) -> Result<Response, CognitoError> {
-    reply
-        .headers
-        .remove("x-moto-forgot-password-confirmation-code");
-    let Some((_, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
-        return Ok(reply.into_response());
-    };
-    let username = input["Username"].as_str().unwrap_or_default();
-    // An unknown user gets moto's made-up delivery details, as Cognito answers one.
-    let Some(user) = stored_user(front, &pool.id, username).await? else {
-        return Ok(reply.into_response());
-    };
-    let destination = send_reset_code(front, pool, &user, "forgot_password")?;
-    let answer = json!({"CodeDeliveryDetails": destination.delivery_details()});
-    Ok(crate::http::response(200, JSON, answer.to_string()))
-}
-
-/// AdminResetUserPassword: moto only marks the user RESET_REQUIRED; Cognito also sends
-/// the code ConfirmForgotPassword then needs.
-async fn admin_reset_user_password(front: &Front, input: &Value) -> Result<(), CognitoError> {
-    let Some(pool) = pool_of(front, input) else {
-        return Ok(());
-    };
-    let username = input["Username"].as_str().unwrap_or_default();
-    if let Some(user) = stored_user(front, &pool.id, username).await? {
-        send_reset_code(front, pool, &user, "admin_reset_password")?;
-    }
-    Ok(())
-}
-
-/// A new reset code (replacing any earlier one) to the user's verified address.
-fn send_reset_code(
-    front: &Front,
-    pool: &UserPool,
-    user: &Value,
-    kind: &str,
-) -> Result<Destination, CognitoError> {
-    let attributes = attribute_map(&user["UserAttributes"]);
-    let verified = |name: &str| attributes.get(name).and_then(Value::as_str) == Some("true");
-    let destination = Destination::of(&attributes)
-        .filter(|d| verified(&format!("{}_verified", d.attribute)))
-        .ok_or_else(|| {
-            CognitoError::invalid_parameter(
-                "Cannot reset password for the user as there is no registered/verified email or phone_number",
-            )
-        })?;
-    let internal = user["Username"].as_str().unwrap_or_default();
-    let code = front.cognito.codes.issue(
-        &pool.id,
-        internal,
-        Purpose::ResetPassword,
-        SystemTime::now(),
-    );
-    deliver(front, kind, user, &destination, ("code", &code))?;
-    Ok(destination)
-}
-
-/// The invitation with the temporary password, unless the operator suppressed it.
-async fn created_user(front: &Front, input: &Value) -> Result<(), CognitoError> {
-    let Some(pool) = pool_of(front, input) else {
-        return Ok(());
-    };
-    if input["MessageAction"] == "SUPPRESS" {
-        return Ok(());
-    }
-    let username = input["Username"].as_str().unwrap_or_default();
-    let Some(user) = stored_user(front, &pool.id, username).await? else {
-        return Ok(());
-    };
-    let Some(destination) = Destination::of(&attribute_map(&user["UserAttributes"])) else {
-        return Ok(());
-    };
-    let password = input["TemporaryPassword"].as_str().unwrap_or_default();
-    deliver(
-        front,
-        "admin_create_user",
-        &user,
-        &destination,
-        ("temporary_password", password),
-    )
-}
-
-/// A code sent to the email and typed back proves the address, as on Cognito.
-async fn verify_email(front: &Front, input: &Value) {
-    let Some((_, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
-        return;
-    };
-    let verified = json!({
-        "UserPoolId": pool.id,
-        "Username": input["Username"],
-        "UserAttributes": [{"Name": "email_verified", "Value": "true"}],
-    });
-    if let Err(e) = front
-        .moto
-        .cognito("AdminUpdateUserAttributes", &verified)
-        .await
-    {
-        println!("aws-front: email verification after confirmation failed: {e}");
-    }
-}
-
-/// ConfirmSignUp: the user's outstanding sign-up code, used up if it is right.
-async fn confirm_sign_up(front: &Front, input: &Value) -> Result<(), CognitoError> {
-    let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
-        return Ok(());
-    };
-    let username = input["Username"].as_str().unwrap_or_default();
-    let Some(user) = stored_user(front, &pool.id, username).await? else {
-        // moto answers UserNotFoundException, which Cognito hides when asked to.
-        return match client.prevent_user_existence_errors {
-            true => Err(CognitoError::code_mismatch()),
-            false => Ok(()),
-        };
-    };
-    if user["UserStatus"] == "CONFIRMED" {
-        return Err(CognitoError::new(
-            "NotAuthorizedException",
-            "User cannot be confirmed. Current status is CONFIRMED",
-        ));
-    }
-    front.cognito.codes.redeem(
-        &pool.id,
-        user["Username"].as_str().unwrap_or_default(),
-        Purpose::SignUp,
-        input["ConfirmationCode"].as_str().unwrap_or_default(),
-        SystemTime::now(),
-    )
-}
-
-/// ConfirmForgotPassword: the new password meets the policy (checked first, so a refused
-/// password does not use up the code), then the outstanding reset code is used up.
-async fn confirm_forgot_password(front: &Front, input: &Value) -> Result<(), CognitoError> {
-    let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
-        return Ok(());
-    };
-    secrets::check_password(
-        &pool.password_policy,
-        input["Password"].as_str().unwrap_or_default(),
-    )?;
-    let username = input["Username"].as_str().unwrap_or_default();
-    let Some(user) = stored_user(front, &pool.id, username).await? else {
-        return match client.prevent_user_existence_errors {
-            true => Err(CognitoError::code_mismatch()),
-            false => Ok(()),
-        };
-    };
-    front.cognito.codes.redeem(
-        &pool.id,
-        user["Username"].as_str().unwrap_or_default(),
-        Purpose::ResetPassword,
-        input["ConfirmationCode"].as_str().unwrap_or_default(),
-        SystemTime::now(),
-    )
-}
-
-async fn resend_confirmation_code(front: &Front, input: &Value) -> Result<Response, CognitoError> {
-    let client_id = input["ClientId"].as_str().unwrap_or_default();
-    let Some((client, pool)) = client_and_pool(front, Some(client_id)) else {
-        return Err(CognitoError::new(
-            "ResourceNotFoundException",
-            &format!("User pool client {client_id} does not exist."),
-        ));
-    };
-    let username = input["Username"]
-        .as_str()
-        .ok_or_else(|| CognitoError::invalid_parameter("Missing required parameter Username"))?;
-    let Some(user) = stored_user(front, &pool.id, username).await? else {
-        if !client.prevent_user_existence_errors {
-            return Err(CognitoError::new(
-                "UserNotFoundException",
-                "Username/client id combination not found.",
-            ));
-        }
-        // As Cognito does: an answer that looks like any other.
-        let made_up = json!({"CodeDeliveryDetails": {
-            "AttributeName": "email", "DeliveryMedium": "EMAIL", "Destination": outbox::mask(username)}});
-        return Ok(crate::http::response(200, JSON, made_up.to_string()));
-    };
-    if user["UserStatus"] == "CONFIRMED" {
-        return Err(CognitoError::invalid_parameter(
-            "User is already confirmed.",
-        ));
-    }
-    let details = send_sign_up_code(front, pool, &user, "resend")?.ok_or_else(|| {
-        CognitoError::invalid_parameter("Cannot resend codes. Auto verification not turned on.")
-    })?;
-    let answer = json!({"CodeDeliveryDetails": details});
-    Ok(crate::http::response(200, JSON, answer.to_string()))
-}
-
-/// Operations whose NotAuthorizedException means a wrong password (or, with
-/// prevent_user_existence_errors, an unknown user).
-const SIGN_IN: [&str; 5] = [
-    "InitiateAuth",
-    "AdminInitiateAuth",
-    "RespondToAuthChallenge",
-    "AdminRespondToAuthChallenge",
-    "ChangePassword",
-];
-
-/// moto's messages that are Cognito's too.
-const COGNITO_MESSAGES: [&str; 4] = [
-    "Incorrect username or password.",
-    "User is disabled.",
-    "Refresh Token has been revoked",
-    "User is not confirmed.",
-];
-
-/// Request fields that are no secret and may appear in an error message.
-const PLAIN_FIELDS: [&str; 4] = ["ClientId", "UserPoolId", "AuthFlow", "ChallengeName"];
-
-/// Every string the request carried (tokens, passwords, usernames, codes), but the plain ones.
-fn carried_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
-    match value {
-        Value::String(s) if s.len() >= 4 => out.push(s),
-        Value::Array(items) => items.iter().for_each(|v| carried_strings(v, out)),
-        Value::Object(fields) => fields
-            .iter()
-            .filter(|(name, _)| !PLAIN_FIELDS.contains(&name.as_str()))
-            .for_each(|(_, v)| carried_strings(v, out)),
-        _ => {}
-    }
-}
-
-/// moto's refusal in Cognito's words: moto puts the username, or the access token itself,
-/// in some messages; Cognito never echoes a token, password or username.
-fn without_secrets(front: &Front, operation: &str, input: &Value, reply: MotoReply) -> Response {
-    if reply.is_success() {
-        return reply.into_response();
-    }
-    let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
-    let kind = answer["__type"].as_str().unwrap_or_default();
-    let message = answer["message"]
-        .as_str()
-        .or(answer["Message"].as_str())
-        .unwrap_or_default();
-    let prevent = front
-        .applied
-        .client(input["ClientId"].as_str().unwrap_or_default())
-        .is_some_and(|c| c.prevent_user_existence_errors);
-    let has_token = input["AccessToken"].is_string();
-    let token_refusal = || {
-        CognitoError::new("NotAuthorizedException", "Access Token has been revoked").into_response()
-    };
-    if SIGN_IN.contains(&operation) && !COGNITO_MESSAGES.contains(&message) {
-        if kind == "UserNotFoundException" && prevent {
-            return CognitoError::incorrect_credentials().into_response();
-        }
-        if kind == "NotAuthorizedException" {
-            // ChangePassword: a refused token, or a wrong previous password.
-            return match has_token && message.contains(input["AccessToken"].as_str().unwrap_or("-"))
-            {
-                true => token_refusal(),
-                false => CognitoError::incorrect_credentials().into_response(),
-            };
-        }
-    }
-    let mut carried = Vec::new();
-    carried_strings(input, &mut carried);
-    let leaks = carried.iter().any(|s| message.contains(s)) || message.contains("eyJ");
-    // moto's "Invalid token" is its answer to a token it no longer holds: a revoked one.
-    let revoked = has_token && message == "Invalid token";
-    if !(leaks || revoked) {
-        return reply.into_response();
-    }
-    if kind == "NotAuthorizedException" && has_token {
-        return token_refusal();
-    }
-    let body = json!({"__type": kind, "message": "The request was refused."}).to_string();
-    let mut response = crate::http::response(reply.status, JSON, body);
-    if let Ok(kind) = hyper::header::HeaderValue::from_str(kind) {
-        response.headers_mut().insert("x-amzn-errortype", kind);
-    }
-    response
 }
