@@ -27,6 +27,16 @@ setup:
         echo "$want" > "$stamp"
     fi
 
+# Install what only the tests need: tools/srp-client/node_modules (amazon-cognito-identity-js, the real client the end-to-end suite signs in with; needs node and npm).
+setup-test-tools:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    client="{{justfile_directory()}}/tools/srp-client"
+    if [ ! -f "$client/node_modules/.package-lock.json" ] || [ "$client/package-lock.json" -nt "$client/node_modules/.package-lock.json" ]; then
+        echo "setup: installing tools/srp-client (npm ci)"
+        npm ci --prefix "$client" --silent --no-audit --no-fund
+    fi
+
 # Build the workspace (debug).
 build:
     cargo build --workspace --all-targets
@@ -41,7 +51,7 @@ lint:
     cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # Run the Rust tests: domain, handlers from event fixtures, adapters and triggers against moto and s3s-fs, the runner, and the end-to-end journeys on a local stack.
-test-rust: setup
+test-rust: setup setup-test-tools
     #!/usr/bin/env bash
     set -euo pipefail
     log=$(mktemp)
@@ -54,7 +64,7 @@ test-rust: setup
     exit "$status"
 
 # Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.
-test-security: setup
+test-security: setup setup-test-tools
     cargo test --locked -p local-runner --test e2e -- --nocapture
 
 # Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto) beside them, then the Rust tests; prints how long each took.

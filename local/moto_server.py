@@ -17,11 +17,16 @@
   restored at start (--load-state): `just up` snapshots the stack right after
   `terraform apply` and, while Terraform's inputs are unchanged, restores that snapshot
   instead of applying again (the provider alone waits 55 s on one resource).
+- POST /_local/cognito/password {"UserPoolId", "Username"} answers the user's current
+  password (and internal username) from moto's own state, for the runner's Cognito front
+  to verify USER_SRP_AUTH. moto keeps the one copy of every password, whichever call set
+  it, so the front never holds a copy that could drift. Loopback only, like moto itself.
 """
 
 import argparse
 import functools
 import importlib
+import json
 import logging
 import os
 import pickle
@@ -170,6 +175,35 @@ def with_save_state(app, path):
         return [f"saved {saved} backends\n".encode()]
 
     return serve
+PASSWORD_PATH = "/_local/cognito/password"
+
+
+def serve_passwords(app):
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    def lookup(pool_id: str, username: str):
+        for regions in cognitoidp_backends.values():
+            for backend in regions.values():
+                pool = backend.user_pools.get(pool_id)
+                user = pool._get_user(username) if pool else None
+                if user:
+                    return {"Username": user.username, "Password": user.password}
+        return None
+
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") != PASSWORD_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            found = lookup(str(asked["UserPoolId"]), str(asked["Username"]))
+        except (ValueError, KeyError, TypeError):
+            found = None
+        status = "200 OK" if found else "404 Not Found"
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(found or {}).encode()]
+
+    return wsgi
 
 
 def main() -> None:
@@ -189,7 +223,7 @@ def main() -> None:
 
     if args.load_state:
         print(f"moto: restored {load_state(args.load_state)} backends", flush=True)
-    app = with_save_state(DomainDispatcherApplication(create_backend_app), args.save_state)
+    app = with_save_state(serve_passwords(DomainDispatcherApplication(create_backend_app)), args.save_state)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

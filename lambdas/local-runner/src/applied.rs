@@ -54,17 +54,46 @@ pub struct Qualifier {
 }
 
 /// One `aws_cognito_user_pool_client`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AppClient {
     pub id: String,
     pub user_pool_id: String,
     /// Empty means "all attributes" (Cognito's default when write_attributes is unset).
     pub write_attributes: BTreeSet<String>,
+    /// `prevent_user_existence_errors = "ENABLED"`: sign-in and confirmation answer an
+    /// unknown user as they answer a wrong password or code.
+    pub prevent_user_existence_errors: bool,
+    /// `auth_session_validity`: how long a sign-in challenge may be answered.
+    pub auth_session_minutes: u64,
+}
+
+/// A pool's `password_policy` block (Cognito's defaults where it is absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasswordPolicy {
+    pub minimum_length: usize,
+    pub require_lowercase: bool,
+    pub require_uppercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+    pub temporary_password_validity_days: u64,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            minimum_length: 8,
+            require_lowercase: true,
+            require_uppercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            temporary_password_validity_days: 7,
+        }
+    }
 }
 
 /// One `aws_cognito_user_pool` with the trigger functions its `lambda_config` names (ARNs
 /// as Terraform wired them, qualified or not: resolve them with [`Applied::function`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct UserPool {
     pub id: String,
     pub arn: String,
@@ -73,6 +102,7 @@ pub struct UserPool {
     /// `custom:<name>` attributes declared with `mutable = false`.
     pub immutable_attributes: BTreeSet<String>,
     pub username_is_email: bool,
+    pub password_policy: PasswordPolicy,
 }
 
 /// One REST API route: a resource path and method, with its authorizer and integration.
@@ -421,7 +451,27 @@ fn parse_user_pool(r: &Resource<'_>) -> Result<UserPool, AppliedError> {
         post_confirmation: trigger("post_confirmation"),
         immutable_attributes,
         username_is_email,
+        password_policy: block(r.values, "password_policy")
+            .map(parse_password_policy)
+            .unwrap_or_default(),
     })
+}
+
+fn parse_password_policy(policy: &Value) -> PasswordPolicy {
+    let defaults = PasswordPolicy::default();
+    let flag = |name: &str, default: bool| policy[name].as_bool().unwrap_or(default);
+    let number = |name: &str, default: u64| policy[name].as_u64().unwrap_or(default);
+    PasswordPolicy {
+        minimum_length: usize::try_from(number("minimum_length", 8)).unwrap_or(8),
+        require_lowercase: flag("require_lowercase", defaults.require_lowercase),
+        require_uppercase: flag("require_uppercase", defaults.require_uppercase),
+        require_numbers: flag("require_numbers", defaults.require_numbers),
+        require_symbols: flag("require_symbols", defaults.require_symbols),
+        temporary_password_validity_days: number(
+            "temporary_password_validity_days",
+            defaults.temporary_password_validity_days,
+        ),
+    }
 }
 
 fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
@@ -435,6 +485,13 @@ fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
         id: required(r, "id")?.to_string(),
         user_pool_id: required(r, "user_pool_id")?.to_string(),
         write_attributes,
+        prevent_user_existence_errors: str_attr(r.values, "prevent_user_existence_errors")
+            == Some("ENABLED"),
+        // Cognito's default is 3 minutes.
+        auth_session_minutes: r.values["auth_session_validity"]
+            .as_u64()
+            .filter(|m| *m > 0)
+            .unwrap_or(3),
     })
 }
 
@@ -607,6 +664,20 @@ mod tests {
         assert_eq!(client.user_pool_id, pool.id);
         assert!(client.write_attributes.contains("custom:user_type"));
         assert!(!client.write_attributes.contains("email_verified"));
+        assert!(client.prevent_user_existence_errors);
+        assert_eq!(client.auth_session_minutes, 3);
+    }
+
+    #[test]
+    fn the_pool_carries_the_password_policy_terraform_applied() {
+        let applied = applied();
+        assert_eq!(
+            applied.user_pools[0].password_policy,
+            PasswordPolicy {
+                minimum_length: 12,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]

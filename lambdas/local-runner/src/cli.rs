@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage: local-runner --applied <terraform show -json file> --moto <url> \
-[--aws-port N] [--api-port N] [--work-dir DIR] [--logs-dir DIR] [--concurrency N] [--ready-file FILE]";
+[--aws-port N] [--api-port N] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
+[--ready-file FILE]";
 
 #[derive(Debug)]
 pub struct Args {
@@ -13,6 +14,8 @@ pub struct Args {
     pub api_port: u16,
     pub work_dir: PathBuf,
     pub logs_dir: PathBuf,
+    /// Where the Cognito front writes the emails and texts it "sends" (codes, passwords).
+    pub outbox_dir: PathBuf,
     pub concurrency: usize,
     pub ready_file: Option<PathBuf>,
 }
@@ -27,6 +30,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         api_port: 0,
         work_dir: PathBuf::from(".local/runner"),
         logs_dir: PathBuf::from(".local/logs"),
+        outbox_dir: PathBuf::from(".local/outbox"),
         concurrency: 4,
         ready_file: None,
     };
@@ -47,6 +51,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--work-dir" => parsed.work_dir = PathBuf::from(value),
             "--logs-dir" => parsed.logs_dir = PathBuf::from(value),
+            "--outbox-dir" => parsed.outbox_dir = PathBuf::from(value),
             "--concurrency" => {
                 parsed.concurrency = usize::try_from(number(&value)?).map_err(|e| e.to_string())?
             }

@@ -166,6 +166,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
         moto: moto.clone(),
         transactions: aws_front::InFlight::new(applied.table_keys.clone()),
         throttles: aws_front::Throttles::default(),
+        cognito: aws_front::CognitoState::new(&args.outbox_dir),
     });
     let gateway = Arc::new(Gateway {
         applied: applied.clone(),

@@ -50,6 +50,43 @@ impl CognitoError {
         }
     }
 
+    pub fn new(kind: &'static str, message: &str) -> Self {
+        CognitoError {
+            kind,
+            message: message.to_string(),
+        }
+    }
+
+    /// A wrong password, and (with prevent_user_existence_errors) an unknown user.
+    pub fn incorrect_credentials() -> Self {
+        Self::new("NotAuthorizedException", "Incorrect username or password.")
+    }
+
+    pub fn invalid_password(reason: &str) -> Self {
+        Self::new(
+            "InvalidPasswordException",
+            &format!("Password did not conform with policy: {reason}"),
+        )
+    }
+
+    pub fn invalid_parameter(message: &str) -> Self {
+        Self::new("InvalidParameterException", message)
+    }
+
+    pub fn code_mismatch() -> Self {
+        Self::new(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again.",
+        )
+    }
+
+    pub fn expired_code() -> Self {
+        Self::new(
+            "ExpiredCodeException",
+            "Invalid code provided, please request a code again.",
+        )
+    }
+
     pub fn into_response(self) -> Response {
         let body = serde_json::json!({"__type": self.kind, "message": self.message}).to_string();
         let mut response = http::response(400, "application/x-amz-json-1.1", body);

@@ -15,6 +15,7 @@ mod transactions;
 
 pub use moto_gaps::relax_transport_conditions;
 
+pub use cognito::State as CognitoState;
 pub use moto::Moto;
 pub use throttles::Throttles;
 pub use transactions::InFlight;
@@ -54,6 +55,8 @@ pub struct Front {
     pub transactions: InFlight,
     /// Throttling injected through `/_local/throttle`.
     pub throttles: Throttles,
+    /// Sign-in challenges and codes outstanding, and the outbox messages go to.
+    pub cognito: CognitoState,
 }
 
 pub async fn handle(front: Arc<Front>, request: Request) -> Response {

@@ -61,12 +61,12 @@ impl Moto {
         }
     }
 
-    /// A Cognito JSON call made by the front itself (e.g. AdminGetUser for trigger attributes).
-    pub async fn cognito(
+    /// A Cognito JSON call made by the front itself, with moto's whole reply.
+    pub async fn cognito_reply(
         &self,
         operation: &str,
         input: &serde_json::Value,
-    ) -> Result<serde_json::Value, String> {
+    ) -> Result<MotoReply, String> {
         let request = self
             .own_call("POST", "/", "cognito-idp")
             .header("content-type", "application/x-amz-json-1.1")
@@ -74,9 +74,16 @@ impl Moto {
                 "x-amz-target",
                 format!("AWSCognitoIdentityProviderService.{operation}"),
             );
-        let reply = self
-            .exchange(request, Bytes::from(input.to_string()))
-            .await?;
+        self.exchange(request, Bytes::from(input.to_string())).await
+    }
+
+    /// A Cognito JSON call made by the front itself (e.g. AdminGetUser for trigger attributes).
+    pub async fn cognito(
+        &self,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let reply = self.cognito_reply(operation, input).await?;
         let value: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
         if reply.is_success() {
             Ok(value)
@@ -87,6 +94,48 @@ impl Moto {
                 value["__type"].as_str().unwrap_or("unknown error")
             ))
         }
+    }
+
+    /// The user's current password and internal username from moto's own state
+    /// (`local/moto_server.py`), for verifying USER_SRP_AUTH; None when there is no such user.
+    pub async fn password(
+        &self,
+        pool_id: &str,
+        username: &str,
+    ) -> Result<Option<(String, Option<String>)>, String> {
+        let input = serde_json::json!({"UserPoolId": pool_id, "Username": username});
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(format!("{}/_local/cognito/password", self.endpoint))
+            .header("content-type", "application/json");
+        let reply = self
+            .exchange(request, Bytes::from(input.to_string()))
+            .await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(format!("password lookup answered {}", reply.status));
+        }
+        let found: serde_json::Value =
+            serde_json::from_slice(&reply.body).map_err(|e| e.to_string())?;
+        let internal = found["Username"].as_str().unwrap_or(username).to_string();
+        Ok(Some((
+            internal,
+            found["Password"].as_str().map(str::to_string),
+        )))
+    }
+
+    /// The credential scope moto picks its region's backend by, for a request that came
+    /// unsigned (Cognito's public operations need no signature; moto would fall back to
+    /// us-east-1 and not find the pool's tokens there).
+    pub fn scope_header(&self, service: &str) -> hyper::header::HeaderValue {
+        let scope = format!(
+            "AWS4-HMAC-SHA256 Credential=local/20240101/{}/{service}/aws4_request, SignedHeaders=host, Signature=0",
+            self.region
+        );
+        hyper::header::HeaderValue::from_str(&scope)
+            .unwrap_or_else(|_| hyper::header::HeaderValue::from_static("AWS4-HMAC-SHA256"))
     }
 
     /// GET of a JSON document moto serves itself (e.g. a pool's JWKS).

@@ -71,13 +71,12 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
             arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
             pre_sign_up: Some(trigger_arn.into()),
             post_confirmation: None,
-            immutable_attributes: Default::default(),
-            username_is_email: false,
+            ..Default::default()
         }],
         app_clients: vec![AppClient {
             id: client_id.clone(),
             user_pool_id: pool_id.clone(),
-            write_attributes: Default::default(),
+            ..Default::default()
         }],
         ..Default::default()
     };
@@ -98,7 +97,7 @@ async fn serve_front(
         aws_endpoint_url: endpoint.clone(),
         region: applied.region.clone(),
         work_dir: dir.clone(),
-        logs_dir: dir,
+        logs_dir: dir.clone(),
         concurrency: 2,
     };
     let identities = Arc::new(crate::iam::Identities::mint(&applied));
@@ -110,6 +109,7 @@ async fn serve_front(
         identities,
         moto: Moto::new(moto, emulator::REGION),
         throttles: Throttles::default(),
+        cognito: CognitoState::new(&dir.join("outbox")),
     });
     let serving = front.clone();
     tokio::spawn(http::serve(listener, move |_, request| {
@@ -801,4 +801,328 @@ async fn throttled_cognito_group_grants_are_retried_then_surface_as_unavailable(
                 .is_empty()
         );
     }
+}
+
+/// A PreSignUp that auto-confirms "auto-…" users and a PostConfirmation that records each
+/// event it gets in the file $RECORD (one line per event).
+const AUTO_CONFIRM: &str = r#"    *'"userName":"auto-'*) respond "$(printf '%s' "$event" | sed 's/"autoConfirmUser":false/"autoConfirmUser":true/')" ;;
+*) respond "$event" ;;"#;
+const RECORD_EVENT: &str = r#"    *) printf '%s\n' "$event" >> "$RECORD"; respond "$event" ;;"#;
+
+struct TriggerFront {
+    endpoint: String,
+    pool_id: String,
+    client_id: String,
+    dir: std::path::PathBuf,
+}
+
+impl TriggerFront {
+    fn post_confirmation_events(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.join("post-confirmation.events"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn outbox(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.join("outbox"))
+            .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap())
+            .collect()
+    }
+}
+
+async fn front_with_both_triggers() -> TriggerFront {
+    let moto_sdk = emulator::setup_sdk().await;
+    let pool_id = emulator::create_user_pool(&moto_sdk, &[]).await;
+    let client = cognito::Client::new(&moto_sdk)
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .unwrap()
+        .to_string();
+    let dir = temp_dir("auto-confirm");
+    let function = |name: &str, cases: &str| FunctionSpec {
+        name: name.into(),
+        arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+        zip_path: script_zip(&dir, name, cases),
+        handler: "bootstrap".into(),
+        environment: [(
+            "RECORD".to_string(),
+            dir.join(format!("{name}.events")).display().to_string(),
+        )]
+        .into(),
+        timeout: Duration::from_secs(5),
+        memory_mb: 128,
+        log_level: None,
+        role_arn: None,
+    };
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        functions: vec![
+            function("pre-signup", AUTO_CONFIRM),
+            function("post-confirmation", RECORD_EVENT),
+        ],
+        user_pools: vec![UserPool {
+            id: pool_id.clone(),
+            arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
+            pre_sign_up: Some("arn:aws:lambda:us-east-1:123456789012:function:pre-signup".into()),
+            post_confirmation: Some(
+                "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation".into(),
+            ),
+            ..Default::default()
+        }],
+        app_clients: vec![AppClient {
+            id: client_id.clone(),
+            user_pool_id: pool_id.clone(),
+            prevent_user_existence_errors: true,
+            auth_session_minutes: 3,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let (endpoint, _) = serve_front(applied, &emulator::moto().endpoint(), dir.clone()).await;
+    TriggerFront {
+        endpoint,
+        pool_id,
+        client_id,
+        dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auto_confirming_pre_sign_up_fires_post_confirmation_as_cognito_does() {
+    let front = front_with_both_triggers().await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+
+    let signed_up = idp
+        .sign_up()
+        .client_id(&front.client_id)
+        .username("auto-1")
+        .password("Correct-Horse-9!")
+        .user_attributes(
+            cognito::types::AttributeType::builder()
+                .name("email")
+                .value("auto-1@example.com")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    assert!(signed_up.user_confirmed(), "SignUp answers UserConfirmed");
+    let user = idp
+        .admin_get_user()
+        .user_pool_id(&front.pool_id)
+        .username("auto-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_status().map(|s| s.as_str()), Some("CONFIRMED"));
+    let events = front.post_confirmation_events();
+    assert_eq!(events.len(), 1, "PostConfirmation fired once: {events:?}");
+    assert_eq!(events[0]["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    assert_eq!(
+        events[0]["callerContext"]["clientId"],
+        front.client_id.as_str()
+    );
+    assert_eq!(
+        events[0]["request"]["userAttributes"]["cognito:user_status"],
+        "CONFIRMED"
+    );
+    assert!(
+        front.outbox().is_empty(),
+        "an auto-confirmed user gets no code"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_up_code_goes_to_the_outbox_and_only_it_confirms() {
+    let front = front_with_both_triggers().await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+    let signed_up = idp
+        .sign_up()
+        .client_id(&front.client_id)
+        .username("manual-1")
+        .password("Correct-Horse-9!")
+        .user_attributes(
+            cognito::types::AttributeType::builder()
+                .name("email")
+                .value("manual-1@example.com")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(!signed_up.user_confirmed());
+    assert_eq!(
+        signed_up
+            .code_delivery_details()
+            .and_then(|d| d.destination()),
+        Some("m***@e***")
+    );
+    let sent = front.outbox();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["kind"], "sign_up");
+    assert_eq!(sent[0]["destination"]["address"], "manual-1@example.com");
+    let code = sent[0]["code"].as_str().unwrap().to_string();
+    let confirm = |code: String| {
+        idp.confirm_sign_up()
+            .client_id(&front.client_id)
+            .username("manual-1")
+            .confirmation_code(code)
+            .send()
+    };
+
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let refused = confirm(wrong).await.unwrap_err().into_service_error();
+    assert_eq!(refused.code(), Some("CodeMismatchException"));
+    assert!(front.post_confirmation_events().is_empty());
+
+    confirm(code.clone()).await.unwrap();
+    assert_eq!(front.post_confirmation_events().len(), 1);
+    let again = confirm(code).await.unwrap_err().into_service_error();
+    assert_eq!(again.code(), Some("NotAuthorizedException"));
+    let unknown = idp
+        .confirm_sign_up()
+        .client_id(&front.client_id)
+        .username("nobody")
+        .confirmation_code("123456")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        unknown.code(),
+        Some("CodeMismatchException"),
+        "prevent_user_existence_errors hides the unknown user"
+    );
+
+    // Confirming with the emailed code verified the address, so a reset code can go there.
+    idp.admin_reset_user_password()
+        .user_pool_id(&front.pool_id)
+        .username("manual-1")
+        .send()
+        .await
+        .unwrap();
+    let reset = front.outbox().pop().unwrap();
+    assert_eq!(reset["kind"], "admin_reset_password");
+    idp.confirm_forgot_password()
+        .client_id(&front.client_id)
+        .username("manual-1")
+        .confirmation_code(reset["code"].as_str().unwrap())
+        .password("Another-Horse-7!")
+        .send()
+        .await
+        .unwrap();
+    let events = front.post_confirmation_events();
+    assert_eq!(
+        events.last().unwrap()["triggerSource"],
+        "PostConfirmation_ConfirmForgotPassword"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
+    use super::cognito::srp;
+    use base64::Engine;
+    use cognito::types::{AuthFlowType, ChallengeNameType};
+    let front = front_with_both_triggers().await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+    idp.sign_up()
+        .client_id(&front.client_id)
+        .username("srp-1")
+        .password("Correct-Horse-9!")
+        .send()
+        .await
+        .unwrap();
+    idp.admin_confirm_sign_up()
+        .user_pool_id(&front.pool_id)
+        .username("srp-1")
+        .send()
+        .await
+        .unwrap();
+    let pool_name = front.pool_id.split_once('_').unwrap().1.to_string();
+    // An independent client (Python, srp::tests) answers the challenge for `password`.
+    let sign_in = |password: &'static str| {
+        let (idp, client_id, pool_name) = (idp.clone(), front.client_id.clone(), pool_name.clone());
+        async move {
+            let a = "8f".repeat(40);
+            let challenge = idp
+                .initiate_auth()
+                .client_id(&client_id)
+                .auth_flow(AuthFlowType::UserSrpAuth)
+                .auth_parameters("USERNAME", "srp-1")
+                .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
+                .send()
+                .await
+                .unwrap();
+            let p = challenge.challenge_parameters().unwrap();
+            let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
+            let (_, signature) = srp::tests::python_client(&[
+                &pool_name,
+                &p["USER_ID_FOR_SRP"],
+                password,
+                &p["SALT"],
+                &p["SRP_B"],
+                &a,
+                &p["SECRET_BLOCK"],
+                timestamp,
+            ]);
+            idp.respond_to_auth_challenge()
+                .client_id(&client_id)
+                .challenge_name(ChallengeNameType::PasswordVerifier)
+                .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
+                .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+                .challenge_responses("TIMESTAMP", timestamp)
+                .challenge_responses(
+                    "PASSWORD_CLAIM_SIGNATURE",
+                    base64::engine::general_purpose::STANDARD.encode(signature),
+                )
+                .send()
+                .await
+                .map_err(|e| e.into_service_error())
+        }
+    };
+
+    let refused = sign_in("Correct-Horse-8!").await.unwrap_err();
+    assert_eq!(refused.code(), Some("NotAuthorizedException"));
+    assert_eq!(refused.message(), Some("Incorrect username or password."));
+
+    let signed_in = sign_in("Correct-Horse-9!").await.unwrap();
+    let access = signed_in
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .unwrap()
+        .to_string();
+    let user = idp.get_user().access_token(&access).send().await.unwrap();
+    assert_eq!(user.username(), "srp-1");
+    idp.global_sign_out()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let revoked = idp
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(revoked.code(), Some("NotAuthorizedException"));
+    assert!(!revoked.message().unwrap_or_default().contains(&access));
 }

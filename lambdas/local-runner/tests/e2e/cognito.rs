@@ -9,6 +9,7 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
 use base64::Engine;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub struct Users {
     pub client: Client,
     pub pool_id: String,
     pub app_client_id: String,
+    /// Where the stack's Cognito front delivers codes and temporary passwords.
+    pub outbox: PathBuf,
     /// Every email, password, token and personal value used, for the log scan at the end.
     pub secrets: Arc<Secrets>,
 }
@@ -90,7 +93,8 @@ pub fn error_of<E: ProvideErrorMetadata>(error: &E) -> (String, String) {
 }
 
 impl Users {
-    pub async fn new(stack: &StackInfo, secrets: Arc<Secrets>) -> Users {
+    /// `stack_dir`: the stack's LOCAL_STACK_DIR, whose `outbox/` holds what Cognito "sent".
+    pub async fn new(stack: &StackInfo, stack_dir: &Path, secrets: Arc<Secrets>) -> Users {
         let timeouts = Timeouts {
             connect: Duration::from_secs(2),
             attempt: Duration::from_secs(15),
@@ -108,8 +112,43 @@ impl Users {
             client: Client::new(&config),
             pool_id: stack.user_pool_id.clone(),
             app_client_id: stack.user_pool_client_id.clone(),
+            outbox: stack_dir.join("outbox"),
             secrets,
         }
+    }
+
+    /// The latest message the stack's Cognito sent to `address` (an email), as the JSON
+    /// file the front wrote to the outbox: `kind`, `code` or `temporary_password`, ….
+    /// The one place the suite reads the outbox.
+    pub fn latest_message(&self, address: &str) -> serde_json::Value {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.outbox)
+            .unwrap_or_else(|e| panic!("outbox {}: {e}", self.outbox.display()))
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .collect();
+        // Names start with the time they were written.
+        files.sort();
+        let message = files
+            .iter()
+            .rev()
+            .map(|path| {
+                serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap())
+                    .unwrap()
+            })
+            .find(|message| message["destination"]["address"] == address)
+            .unwrap_or_else(|| panic!("no message for {address} in the outbox"));
+        // Six digits are too common to scan logs for; temporary passwords are not.
+        if let Some(password) = message["temporary_password"].as_str() {
+            self.secrets.remember(password);
+        }
+        message
+    }
+
+    /// The code of the latest message to `address`, checking its kind.
+    pub fn latest_code(&self, address: &str, kind: &str) -> String {
+        let message = self.latest_message(address);
+        assert_eq!(message["kind"], kind, "{message}");
+        message["code"].as_str().unwrap().to_string()
     }
 
     pub async fn sign_up(
@@ -150,14 +189,19 @@ impl Users {
         )
     }
 
-    /// The app's confirmation with the emailed code (moto accepts any code).
+    /// The app's confirmation with the code the sign-up emailed (read from the outbox).
     pub async fn confirm_with_code(&self, email: &str) -> Result<(), (String, String)> {
+        let code = self.latest_code(email, "sign_up");
+        self.confirm_with(email, &code).await
+    }
+
+    pub async fn confirm_with(&self, email: &str, code: &str) -> Result<(), (String, String)> {
         done(
             self.client
                 .confirm_sign_up()
                 .client_id(&self.app_client_id)
                 .username(email)
-                .confirmation_code("123456")
+                .confirmation_code(code)
                 .send()
                 .await,
         )
@@ -171,6 +215,40 @@ impl Users {
             sub,
             id_token,
         }
+    }
+
+    /// USER_PASSWORD_AUTH: the (access, refresh) tokens, or the (code, message) of the refusal.
+    pub async fn password_auth(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(String, String), (String, String)> {
+        self.secrets.remember(password);
+        let result = self
+            .client
+            .initiate_auth()
+            .client_id(&self.app_client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(|e| error_of(&e.into_service_error()))?;
+        let tokens = result.authentication_result().ok_or_else(|| {
+            (
+                "challenge".to_string(),
+                format!("{:?}", result.challenge_name()),
+            )
+        })?;
+        let access = tokens.access_token().unwrap_or_default().to_string();
+        let refresh = tokens.refresh_token().unwrap_or_default().to_string();
+        for token in [&access, &refresh] {
+            self.secrets.remember(token);
+        }
+        if let Some(id) = tokens.id_token() {
+            self.secrets.remember(id);
+        }
+        Ok((access, refresh))
     }
 
     /// Cognito's own `DeleteUser`, called as an SDK would with the person's access token.

@@ -159,3 +159,21 @@ fn the_matchers_find_what_they_must_and_not_what_they_must_not() {
     assert!(distinctive("Ada Patient") && distinctive("+441234567890"));
     assert!(!distinctive("0000000000") && !distinctive("Ada"));
 }
+
+/// No log line of the stack holds any of `values` as a quoted or assigned value (how a
+/// six-digit code would leak: `"code":"123456"`, `ConfirmationCode=123456`); too short and
+/// too common to look for anywhere in a line.
+pub fn no_log_holds_as_a_value(stack_dir: &Path, values: &[String]) {
+    for file in files_under(&stack_dir.join("logs")) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for line in text.lines() {
+            for value in values {
+                assert!(
+                    !quoted_or_assigned(line, value),
+                    "{} holds a code the suite was sent",
+                    file.display()
+                );
+            }
+        }
+    }
+}

@@ -320,32 +320,78 @@ pub async fn forgot_password_leaves_profile_untouched(
     api: &Api,
     patient: &SignedIn,
 ) {
-    let before = api.get("/users/me", &patient.id_token).await.body;
-    users.secrets.remember("Another-Horse-7!");
-    users
+    // Cognito sends a reset code only to a verified address, and an operator's
+    // AdminConfirmSignUp verifies none.
+    let unverified = users
         .client
         .forgot_password()
         .client_id(&users.app_client_id)
         .username(&patient.email)
         .send()
         .await
+        .expect_err("no verified address to send a code to");
+    assert_eq!(
+        error_of(&unverified.into_service_error()).0,
+        "InvalidParameterException"
+    );
+
+    // Confirming with the emailed code verifies the address.
+    let email = unique_email("reset.patient");
+    users
+        .sign_up(&email, &[("custom:user_type", "Patient")])
+        .await
         .unwrap();
+    users.confirm_with_code(&email).await.unwrap();
+    let person = users.sign_in(&email, PASSWORD).await;
+    let before = api.get("/users/me", &person.id_token).await.body;
+    users.secrets.remember(NEW_PASSWORD);
     users
         .client
-        .confirm_forgot_password()
+        .forgot_password()
         .client_id(&users.app_client_id)
-        .username(&patient.email)
-        .confirmation_code("123456")
-        .password("Another-Horse-7!")
+        .username(&email)
         .send()
         .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "ConfirmForgotPassword: {:?}",
-                error_of(&e.into_service_error())
-            )
-        });
-    let signed_in = users.sign_in(&patient.email, "Another-Horse-7!").await;
+        .unwrap();
+    let code = users.latest_code(&email, "forgot_password");
+    let who = email.as_str();
+    let reset = |code: String, password: &'static str| async move {
+        users
+            .client
+            .confirm_forgot_password()
+            .client_id(&users.app_client_id)
+            .username(who)
+            .confirmation_code(code)
+            .password(password)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| error_of(&e.into_service_error()).0)
+    };
+    assert_eq!(
+        reset(another_code(&code), NEW_PASSWORD).await,
+        Err("CodeMismatchException".to_string()),
+        "a wrong code is refused"
+    );
+    assert_eq!(
+        reset(code.clone(), "short").await,
+        Err("InvalidPasswordException".to_string()),
+        "the pool's password policy applies to a reset"
+    );
+    reset(code.clone(), NEW_PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("ConfirmForgotPassword with the emailed code: {e}"));
+    assert!(
+        reset(code, "Yet-Another-Horse-5!").await.is_err(),
+        "a reset code is used once"
+    );
+    let (old_refused, _) = users.password_auth(&email, PASSWORD).await.unwrap_err();
+    assert_eq!(
+        old_refused, "NotAuthorizedException",
+        "the old password is gone"
+    );
+
+    let signed_in = users.sign_in(&email, NEW_PASSWORD).await;
     let after = api.get("/users/me", &signed_in.id_token).await.body;
     let without_url = |v: &Value| {
         let mut v = v.clone();
@@ -357,6 +403,14 @@ pub async fn forgot_password_leaves_profile_untouched(
         without_url(&before),
         "PostConfirmation_ConfirmForgotPassword changes nothing"
     );
+}
+
+const NEW_PASSWORD: &str = "Another-Horse-7!";
+
+/// A six-digit code other than `code`.
+pub fn another_code(code: &str) -> String {
+    let n: u32 = code.parse().unwrap();
+    format!("{:06}", (n + 1) % 1_000_000)
 }
 
 pub async fn broken_trigger_surfaces_as_cognito_error(users: &Users, stack: &StackInfo) {
@@ -407,7 +461,7 @@ async fn delete_table(stack: &StackInfo) {
 /// listing; then no log of that stack holds any of it.
 pub async fn verbose_logs_hold_no_personal_data(stack: &Stack) {
     let secrets = Arc::new(super::cognito::Secrets::default());
-    let users = Users::new(&stack.info, secrets.clone()).await;
+    let users = Users::new(&stack.info, &stack.dir, secrets.clone()).await;
     let api = Api::new(&stack.info.api_url, secrets.clone());
     let lambda = super::lambda::Lambda::new(&stack.info);
 

@@ -23,6 +23,7 @@ mod lambda;
 mod matrix;
 mod migration;
 mod races;
+mod secrets;
 mod stack;
 mod validation;
 
@@ -88,7 +89,7 @@ async fn the_platform_runs_locally_end_to_end() {
     });
     let stack = stack::Stack::up();
     let secrets = Arc::new(cognito::Secrets::default());
-    let users = Arc::new(cognito::Users::new(&stack.info, secrets.clone()).await);
+    let users = Arc::new(cognito::Users::new(&stack.info, &stack.dir, secrets.clone()).await);
     let api = Arc::new(api::Api::new(&stack.info.api_url, secrets.clone()));
     let lambda = lambda::Lambda::new(&stack.info);
     let region = stack.info.region.as_str();
@@ -184,6 +185,34 @@ async fn the_platform_runs_locally_end_to_end() {
         .run(
             "admin self sign-up is refused",
             journeys::admin_self_sign_up_is_refused(&users),
+        )
+        .await;
+    checks
+        .run(
+            "sign-up codes are random, single-use and read from the outbox",
+            secrets::sign_up_codes_are_random_single_use_and_from_the_outbox(&users),
+        )
+        .await;
+    checks
+        .run(
+            "a wrong password is refused on every sign-in path",
+            secrets::wrong_passwords_are_refused_on_every_sign_in_path(&users),
+        )
+        .await;
+    checks
+        .run(
+            "an operator-created user gets a random temporary password in the outbox",
+            secrets::an_operator_created_user_gets_a_random_temporary_password(&users),
+        )
+        .await;
+    checks
+        .run(
+            "a real client library signs in with SRP, refreshes and signs out",
+            secrets::a_real_client_library_signs_in_with_srp(
+                &users,
+                &api,
+                &stack.info.aws_endpoint_url,
+            ),
         )
         .await;
 

@@ -24,7 +24,7 @@ pub struct Stack {
     owned_dir: Option<PathBuf>,
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()

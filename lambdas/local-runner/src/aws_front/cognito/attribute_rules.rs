@@ -38,6 +38,7 @@ mod tests {
             post_confirmation: None,
             immutable_attributes: ["custom:user_type".to_string()].into(),
             username_is_email: true,
+            ..Default::default()
         }
     }
 
@@ -47,6 +48,7 @@ mod tests {
             id: "c".into(),
             user_pool_id: "p".into(),
             write_attributes: ["name".to_string()].into(),
+            ..Default::default()
         };
         assert!(check_writable(&client, &["name".into()]).is_ok());
         assert!(check_writable(&client, &["email_verified".into()]).is_err());

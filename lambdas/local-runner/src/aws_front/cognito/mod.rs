@@ -1,69 +1,197 @@
-//! The Cognito operations the front handles itself before or after moto does the work.
+//! The Cognito operations the front handles itself before or after moto does the work:
+//! triggers (`triggers`), attribute rules (`attribute_rules`), passwords checked on every
+//! sign-in path (`sign_in`, `srp`) and against the pool's policy (`secrets`), random,
+//! single-use codes and temporary passwords delivered to the outbox (`messages`,
+//! `outbox`), and moto's refusals in Cognito's words (`refusals`).
 
 mod attribute_rules;
+mod messages;
+mod outbox;
+mod refusals;
+mod secrets;
+mod sign_in;
+pub(super) mod srp;
 mod triggers;
 
 use super::Front;
 use super::errors::CognitoError;
+use super::moto::MotoReply;
 use crate::applied::{AppClient, UserPool};
 use crate::http::Response;
 use base64::Engine;
 use bytes::Bytes;
 use hyper::http::request::Parts;
+use num_bigint::BigUint;
+use outbox::Outbox;
+use secrets::Codes;
 use serde_json::{Value, json};
 use triggers::{NO_CLIENT, TriggerCall, attribute_map, attribute_names, map_or_null};
 
-pub async fn handle(front: &Front, operation: &str, parts: Parts, body: Bytes) -> Response {
-    let input: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let handled = match operation {
-        "SignUp" => sign_up(front, &input).await,
-        "AdminCreateUser" => admin_create_user(front, &input).await,
-        "UpdateUserAttributes" => update_user_attributes(front, &input),
-        "AdminUpdateUserAttributes" => admin_update_user_attributes(front, &input),
-        _ => Ok(After::Nothing),
-    };
-    let after = match handled {
-        Ok(after) => after,
+/// What the front keeps for Cognito: challenges issued, codes outstanding, the outbox.
+pub struct State {
+    sessions: sign_in::Sessions,
+    codes: Codes,
+    outbox: Outbox,
+}
+
+impl State {
+    pub fn new(outbox_dir: &std::path::Path) -> State {
+        State {
+            sessions: sign_in::Sessions::default(),
+            codes: Codes::default(),
+            outbox: Outbox::new(outbox_dir),
+        }
+    }
+}
+
+const JSON: &str = "application/x-amz-json-1.1";
+
+pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Bytes) -> Response {
+    let mut input: Value = serde_json::from_slice(&body).unwrap_or_default();
+    if !parts.headers.contains_key(hyper::header::AUTHORIZATION) {
+        parts.headers.insert(
+            hyper::header::AUTHORIZATION,
+            front.moto.scope_header("cognito-idp"),
+        );
+    }
+    let after = match before_moto(front, operation, &mut input).await {
+        Ok(Before::Forward(after)) => after,
+        Ok(Before::Answered(response)) => return response,
         Err(refusal) => return refusal.into_response(),
+    };
+    // The input may have gained a generated temporary password.
+    let body = match after {
+        After::CreatedUser => Bytes::from(input.to_string()),
+        _ => body,
     };
     let reply = match front.moto.send(&parts, body).await {
         Ok(reply) => reply,
         Err(message) => return crate::http::json(502, &json!({"message": message})),
     };
     if !reply.is_success() {
-        return reply.into_response();
+        return refusals::without_secrets(front, operation, &input, reply);
     }
-    let confirmed = match operation {
-        "ConfirmSignUp" | "AdminConfirmSignUp" => {
+    let done = match (operation, after) {
+        ("SignUp", after) => signed_up(front, &input, after, reply).await,
+        ("InitiateAuth", After::SrpChallenge(a_public)) => {
+            srp_challenge(front, &input, a_public, &reply).await
+        }
+        ("ForgotPassword", _) => messages::forgot_password(front, &input, reply).await,
+        ("AdminResetUserPassword", _) => messages::admin_reset_user_password(front, &input)
+            .await
+            .map(|()| reply.into_response()),
+        ("AdminCreateUser", After::CreatedUser) => messages::created_user(front, &input)
+            .await
+            .map(|()| reply.into_response()),
+        ("ConfirmSignUp", _) => async {
+            messages::verify_email(front, &input).await;
             post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp").await
         }
-        "ConfirmForgotPassword" => {
-            post_confirmation(front, &input, "PostConfirmation_ConfirmForgotPassword").await
+        .await
+        .map(|()| reply.into_response()),
+        ("AdminConfirmSignUp", _) => {
+            post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp")
+                .await
+                .map(|()| reply.into_response())
         }
-        _ => Ok(()),
+        ("ConfirmForgotPassword", _) => {
+            post_confirmation(front, &input, "PostConfirmation_ConfirmForgotPassword")
+                .await
+                .map(|()| reply.into_response())
+        }
+        _ => Ok(reply.into_response()),
     };
-    if let Err(refusal) = confirmed {
-        return refusal.into_response();
-    }
-    if let After::AutoConfirm {
-        pool_id,
-        username,
-        verify_email,
-    } = after
-    {
-        auto_confirm(front, &pool_id, &username, verify_email).await;
-    }
-    reply.into_response()
+    done.unwrap_or_else(CognitoError::into_response)
 }
 
-/// Work a PreSignUp answer asks for once moto has created the user.
+enum Before {
+    /// On to moto, then `After`.
+    Forward(After),
+    /// The front answered itself.
+    Answered(Response),
+}
+
+/// Work left for once moto has answered.
 enum After {
     Nothing,
+    /// PreSignUp asked for it.
     AutoConfirm {
-        pool_id: String,
-        username: String,
         verify_email: bool,
     },
+    /// moto's challenge becomes a real one for this SRP_A.
+    SrpChallenge(BigUint),
+    /// AdminCreateUser: the temporary password goes to the outbox (unless suppressed).
+    CreatedUser,
+}
+
+async fn before_moto(
+    front: &Front,
+    operation: &str,
+    input: &mut Value,
+) -> Result<Before, CognitoError> {
+    let forward = |after| Ok(Before::Forward(after));
+    match operation {
+        "SignUp" => forward(sign_up(front, input).await?),
+        "AdminCreateUser" => forward(admin_create_user(front, input).await?),
+        "UpdateUserAttributes" => forward(update_user_attributes(front, input)?),
+        "AdminUpdateUserAttributes" => forward(admin_update_user_attributes(front, input)?),
+        "InitiateAuth" if input["AuthFlow"] == "USER_SRP_AUTH" => {
+            match client_and_pool(front, input["ClientId"].as_str()) {
+                Some(_) => forward(After::SrpChallenge(sign_in::srp_a(input)?)),
+                None => forward(After::Nothing),
+            }
+        }
+        "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
+            let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
+                return forward(After::Nothing);
+            };
+            match input["ChallengeName"].as_str() {
+                Some("PASSWORD_VERIFIER") => {
+                    let reply = sign_in::verify_claim(front, pool, client, input).await?;
+                    Ok(Before::Answered(refusals::without_secrets(
+                        front, operation, input, reply,
+                    )))
+                }
+                Some("NEW_PASSWORD_REQUIRED") => {
+                    let new = input["ChallengeResponses"]["NEW_PASSWORD"]
+                        .as_str()
+                        .unwrap_or_default();
+                    secrets::check_password(&pool.password_policy, new)?;
+                    forward(After::Nothing)
+                }
+                _ => forward(After::Nothing),
+            }
+        }
+        "ChangePassword" => {
+            if let Some((_, pool)) = client_and_pool(front, token_client(input).as_deref()) {
+                let proposed = input["ProposedPassword"].as_str().unwrap_or_default();
+                secrets::check_password(&pool.password_policy, proposed)?;
+            }
+            forward(After::Nothing)
+        }
+        "AdminSetUserPassword" => {
+            if let Some(pool) = pool_of(front, input) {
+                let password = input["Password"].as_str().unwrap_or_default();
+                secrets::check_password(&pool.password_policy, password)?;
+            }
+            forward(After::Nothing)
+        }
+        "ConfirmSignUp" => {
+            messages::confirm_sign_up(front, input).await?;
+            forward(After::Nothing)
+        }
+        "ConfirmForgotPassword" => {
+            messages::confirm_forgot_password(front, input).await?;
+            forward(After::Nothing)
+        }
+        // moto has no ResendConfirmationCode: the front is the whole operation.
+        "ResendConfirmationCode" => Ok(Before::Answered(
+            messages::resend_confirmation_code(front, input)
+                .await
+                .unwrap_or_else(CognitoError::into_response),
+        )),
+        _ => forward(After::Nothing),
+    }
 }
 
 fn client_and_pool<'a>(
@@ -80,6 +208,10 @@ async fn sign_up(front: &Front, input: &Value) -> Result<After, CognitoError> {
         return Ok(After::Nothing);
     };
     attribute_rules::check_writable(client, &attribute_names(&input["UserAttributes"]))?;
+    secrets::check_password(
+        &pool.password_policy,
+        input["Password"].as_str().unwrap_or_default(),
+    )?;
     let username = input["Username"].as_str().unwrap_or_default();
     // With email as the username, Cognito names the user with a generated id in the event.
     let event_user_name = if pool.username_is_email {
@@ -94,29 +226,34 @@ async fn sign_up(front: &Front, input: &Value) -> Result<After, CognitoError> {
         &event_user_name,
         &client.id,
         "PreSignUp_SignUp",
-        username,
     )
     .await
 }
 
-async fn admin_create_user(front: &Front, input: &Value) -> Result<After, CognitoError> {
-    let Some(pool) = input["UserPoolId"]
-        .as_str()
-        .and_then(|id| front.applied.pool(id))
-    else {
+/// AdminCreateUser: a given temporary password must meet the policy; without one,
+/// Cognito makes one (and moto would store none, so the front puts it in the request).
+async fn admin_create_user(front: &Front, input: &mut Value) -> Result<After, CognitoError> {
+    let Some(pool) = pool_of(front, input) else {
         return Ok(After::Nothing);
     };
-    let username = input["Username"].as_str().unwrap_or_default();
+    match input["TemporaryPassword"].as_str() {
+        Some(given) => secrets::check_password(&pool.password_policy, given)?,
+        None => {
+            input["TemporaryPassword"] =
+                Value::String(secrets::temporary_password(&pool.password_policy));
+        }
+    }
+    let username = input["Username"].as_str().unwrap_or_default().to_string();
     pre_sign_up(
         front,
         pool,
         input,
-        username,
+        &username,
         NO_CLIENT,
         "PreSignUp_AdminCreateUser",
-        username,
     )
-    .await
+    .await?;
+    Ok(After::CreatedUser)
 }
 
 async fn pre_sign_up(
@@ -126,7 +263,6 @@ async fn pre_sign_up(
     event_user_name: &str,
     client_id: &str,
     trigger_source: &str,
-    username: &str,
 ) -> Result<After, CognitoError> {
     let Some(function_arn) = &pool.pre_sign_up else {
         return Ok(After::Nothing);
@@ -155,8 +291,6 @@ async fn pre_sign_up(
     let answer = &returned["response"];
     if answer["autoConfirmUser"].as_bool() == Some(true) && trigger_source == "PreSignUp_SignUp" {
         return Ok(After::AutoConfirm {
-            pool_id: pool.id.clone(),
-            username: username.to_string(),
             verify_email: answer["autoVerifyEmail"].as_bool() == Some(true),
         });
     }
@@ -232,12 +366,23 @@ async fn post_confirmation(
     .map(|_| ())
 }
 
-fn update_user_attributes(front: &Front, input: &Value) -> Result<After, CognitoError> {
-    // The access token names the client; moto still verifies the token itself.
-    let client_id = input["AccessToken"]
+/// The app client an access token names; moto still verifies the token itself.
+fn token_client(input: &Value) -> Option<String> {
+    input["AccessToken"]
         .as_str()
         .and_then(unverified_claims)
-        .and_then(|c| c["client_id"].as_str().map(str::to_string));
+        .and_then(|c| c["client_id"].as_str().map(str::to_string))
+}
+
+/// The applied pool an admin operation's UserPoolId names.
+fn pool_of<'a>(front: &'a Front, input: &Value) -> Option<&'a UserPool> {
+    input["UserPoolId"]
+        .as_str()
+        .and_then(|id| front.applied.pool(id))
+}
+
+fn update_user_attributes(front: &Front, input: &Value) -> Result<After, CognitoError> {
+    let client_id = token_client(input);
     let Some((client, pool)) = client_and_pool(front, client_id.as_deref()) else {
         return Ok(After::Nothing);
     };
@@ -265,4 +410,77 @@ fn unverified_claims(token: &str) -> Option<Value> {
         .decode(payload.trim_end_matches('='))
         .ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+fn internal_error(cause: &str) -> CognitoError {
+    println!("aws-front: Cognito front: {cause}");
+    CognitoError::new("InternalErrorException", "Internal error.")
+}
+
+/// The user as moto stores it (AdminGetUser); None when there is no such user.
+async fn stored_user(
+    front: &Front,
+    pool_id: &str,
+    username: &str,
+) -> Result<Option<Value>, CognitoError> {
+    let reply = front
+        .moto
+        .cognito_reply(
+            "AdminGetUser",
+            &json!({"UserPoolId": pool_id, "Username": username}),
+        )
+        .await
+        .map_err(|e| internal_error(&e))?;
+    let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    if reply.is_success() {
+        Ok(Some(answer))
+    } else if answer["__type"] == "UserNotFoundException" {
+        Ok(None)
+    } else {
+        Err(internal_error(&format!(
+            "AdminGetUser answered {}",
+            reply.status
+        )))
+    }
+}
+
+/// After moto created the user: auto-confirmation as PreSignUp asked (PostConfirmation
+/// included, as Cognito fires it), or a sign-up code to the outbox.
+async fn signed_up(
+    front: &Front,
+    input: &Value,
+    after: After,
+    reply: MotoReply,
+) -> Result<Response, CognitoError> {
+    let Some((_, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
+        return Ok(reply.into_response());
+    };
+    let mut answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    let username = input["Username"].as_str().unwrap_or_default();
+    if let After::AutoConfirm { verify_email } = after {
+        auto_confirm(front, &pool.id, username, verify_email).await;
+        post_confirmation(front, input, "PostConfirmation_ConfirmSignUp").await?;
+        answer["UserConfirmed"] = Value::Bool(true);
+    } else {
+        let user = stored_user(front, &pool.id, username)
+            .await?
+            .ok_or_else(|| internal_error("the user moto just created is missing"))?;
+        if let Some(details) = messages::send_sign_up_code(front, pool, &user, "sign_up")? {
+            answer["CodeDeliveryDetails"] = details;
+        }
+    }
+    Ok(crate::http::response(200, JSON, answer.to_string()))
+}
+
+async fn srp_challenge(
+    front: &Front,
+    input: &Value,
+    a_public: BigUint,
+    reply: &MotoReply,
+) -> Result<Response, CognitoError> {
+    let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
+        return Err(internal_error("SRP challenge without an applied client"));
+    };
+    let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    sign_in::challenge(front, pool, client, a_public, &answer).await
 }
