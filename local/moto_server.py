@@ -11,6 +11,10 @@
   copies back: two at once lose each other's writes (a counter that never moves, a
   conditional create that succeeds twice). DynamoDB makes each operation atomic and
   isolated; one at a time is how moto gets there.
+- Cognito requests are handled one at a time too (a lock of their own): moto's user pool
+  keeps its users in a dict that SignUp adds to while another SignUp iterates it
+  ("OrderedDict mutated during iteration", a 500), which `just load`'s parallel sign-ups
+  hit within seconds. Cognito takes concurrent sign-ups; one at a time is how moto does.
 - Lambda functions keep their LoggingConfig, which moto drops: the runner reads the
   applied log level (AWS_LAMBDA_LOG_LEVEL) from it, as Lambda does.
 """
@@ -25,6 +29,7 @@ import sys
 import threading
 
 from moto.awslambda.models import LambdaFunction
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -95,6 +100,7 @@ def main() -> None:
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
+    CognitoIdpResponse.call_action = one_at_a_time(CognitoIdpResponse.call_action)
     keep_logging_config()
 
     app = DomainDispatcherApplication(create_backend_app)
