@@ -46,12 +46,14 @@ LISTING_PAGE = 20
 
 # The request mix: (route, weight). Every route's expected statuses are in EXPECTED.
 MIX = [
-    ("GET /users/me", 38),
+    ("GET /users/me", 44),
     ("GET /users/{id} (Admin)", 8),
     ("PUT /users/me If-Match", 17),
     ("PUT /users/me", 12),
     ("POST /users/me/picture-upload-url", 10),
-    ("GET /users page (Admin)", 10),
+    # A page is 16 shard Queries and one access-log PutItem per listed profile: on moto, a
+    # Query costs ~70 ms of its one-at-a-time DynamoDB time (bench/results.md, Load).
+    ("GET /users page (Admin)", 4),
     ("GET /admin/metrics (Admin)", 3),
     ("PUT /users/{id} approve Doctor (Admin)", 2),
 ]
@@ -176,8 +178,8 @@ class Phase:
 
 
 class CognitoError(Exception):
-    def __init__(self, operation, code):
-        super().__init__(f"{operation}: {code}")
+    def __init__(self, operation, status, code):
+        super().__init__(f"{operation}: {status} {code}")
         self.code = code
 
 
@@ -205,8 +207,8 @@ class Cognito:
         except ValueError:
             payload = {}
         if status != 200:
-            # The error code only (a message may name the user); a bare status when there is none.
-            raise CognitoError(operation, f"{status} {str(payload.get('__type', '')).rsplit('#', 1)[-1]}".strip())
+            # The status and error code only: a message may name the user.
+            raise CognitoError(operation, status, str(payload.get("__type", "")).rsplit("#", 1)[-1])
         return payload
 
     async def sign_up(self, email, attributes):
@@ -436,16 +438,25 @@ class Api:
     def __init__(self, session, api_url):
         self.session = session
         self.base = api_url.rstrip("/")
+        self.retried = 0  # 503s the checks retried (reported)
 
-    async def get(self, path, token, params=None):
-        """(status, JSON answer or None)."""
-        async with self.session.get(self.base + path, params=params,
-                                    headers={"Authorization": f"Bearer {token}"}) as response:
-            raw = await response.read()
-            try:
-                return response.status, json.loads(raw)
-            except ValueError:
-                return response.status, None
+    async def get(self, path, token, params=None, retry=False):
+        """(status, JSON answer or None). With `retry` (the checks after the load), a 503 is
+        retried after its Retry-After, a few times, as a client does: the checks read the
+        data, they are not part of the load."""
+        for attempt in range(5 if retry else 1):
+            async with self.session.get(self.base + path, params=params,
+                                        headers={"Authorization": f"Bearer {token}"}) as response:
+                raw = await response.read()
+                status, retry_after = response.status, response.headers.get("Retry-After", "2")
+            if status != 503 or attempt == 4 or not retry:
+                break
+            self.retried += 1
+            await asyncio.sleep(float(retry_after) if retry_after.isdigit() else 2)
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, None
 
 
 async def check_data(api, admin, users, approved):
@@ -453,18 +464,22 @@ async def check_data(api, admin, users, approved):
     the 2xx writes this run made to it; the stored set of profiles is exactly who signed up.
     Returns (failures, figures)."""
     failures = []
-    status, metrics = await api.get("/admin/metrics", admin.token)
+    not_checked = ("versions", "not checked: the listing could not be read")
+    status, metrics = await api.get("/admin/metrics", admin.token, retry=True)
     if status != 200:
-        return [("counters", f"GET /admin/metrics as Admin answered {status}")], {}
+        return [("counters", f"GET /admin/metrics as Admin answered {status}"), not_checked], {}
     listed = collections.Counter()
     versions = {}
     unreadable = 0
     for listing_status in ["active", "pending_review"]:
-        params = {"status": listing_status, "limit": "100"}
+        # Pages of 20: a page makes 16 shard Queries, and on moto a Query's cost grows with
+        # its page size (a page of 100 outlasts the API's DynamoDB timeout there).
+        params = {"status": listing_status, "limit": "20"}
         while True:
-            status, page = await api.get("/users", admin.token, params)
+            status, page = await api.get("/users", admin.token, params, retry=True)
             if status != 200:
-                return failures + [("counters", f"GET /users?status={listing_status} as Admin answered {status}")], {}
+                return failures + [("counters", f"GET /users?status={listing_status} as Admin answered {status}"),
+                                   not_checked], {}
             unreadable += len(page.get("unreadable_ids") or [])
             for item in page["items"]:
                 listed[(item["user_type"], item["status"])] += 1
@@ -500,6 +515,7 @@ async def check_data(api, admin, users, approved):
         sample = ", ".join(f"version {versions[s]} after {expected[s] - 1} writes" for s in wrong[:3])
         failures.append(("versions", f"{len(wrong)} profiles' version is not 1 + their successful writes ({sample})"))
     figures = {"metrics": metrics, "listed": sum(listed.values()), "profiles_checked": len(expected),
+               "check_503s_retried": api.retried,
                "writes": sum(u.writes for u in users), "max_version": max(versions.values(), default=0),
                "doctors": doctors, "approved": len(approved)}
     return failures, figures
@@ -666,7 +682,8 @@ def section(r, elapsed_s):
         f"Generated by `just load` on {r['date']} in {elapsed_s:.0f} s, same machine as above, shared with other",
         "work while it ran (figures are this run's, not a quiet machine's). A private stack (`.local/load`,",
         "the optimised runner) brought up for the run and taken down after it. Load generator: `bench/load.py`",
-        "(Python asyncio + aiohttp, one process).", "",
+        f"(Python asyncio + aiohttp, one process). Size: LOAD_SIGN_UPS={r['sign_ups_wanted']}, "
+        f"LOAD_REQUESTS={r['requests_wanted']}, LOAD_CONCURRENCY={r['concurrency']} (defaults 1000, 20000, 32).", "",
         f"### Sign-ups: {s['done']:,} of {r['sign_ups_wanted']:,} confirmed, {r['sign_up_parallel']} at a time", "",
         "SignUp (PreSignUp runs), ConfirmSignUp (PostConfirmation writes the profile and counts it),",
         "USER_PASSWORD_AUTH sign-in, then GET /users/me (the app's first screen, which completes a sign-up",
@@ -702,7 +719,8 @@ def section(r, elapsed_s):
     for name, f in r["instances"].items():
         lines.append(f"| {name} | {f['started']} | {f['invocations']:,} | {f['max_memory_mb']} MB (Max Memory Used) |")
     lines += ["", f"DynamoDB TransactionConflicts the front raised (retried by the functions): "
-                  f"{r['transaction_conflicts']}; IAM denials: {r['iam_denied']}.", "",
+                  f"{r['transaction_conflicts']}; IAM denials: {r['iam_denied']}; 503s the checks after the load "
+                  f"retried (Retry-After): {d.get('check_503s_retried', 'n/a')}.", "",
               "### Checks", "", "| check | |", "|---|---|"]
     m = d.get("metrics", {})
     failed = {check for check, _ in r["failures"]}
