@@ -557,7 +557,14 @@ def write_report(r, out):
         "Not measured: the optional run under a CPU quota near 128 MB Lambda's share of a core.",
         "",
     ]
-    out.write_text("\n".join(lines))
+    out.write_text("\n".join(lines) + load_section(out))
+
+
+def load_section(out):
+    """The "## Load" section `just load` (bench/load.py) writes at the end of the file, kept as it is."""
+    previous = out.read_text() if out.exists() else ""
+    start = previous.find("\n## Load\n")
+    return previous[start:] if start >= 0 else ""
 
 
 # Why a target can be missed on this bench, named in the report when it is.

@@ -11,6 +11,14 @@
   copies back: two at once lose each other's writes (a counter that never moves, a
   conditional create that succeeds twice). DynamoDB makes each operation atomic and
   isolated; one at a time is how moto gets there.
+- Cognito requests are handled one at a time too (a lock of their own): moto's user pool
+  keeps its users in a dict that SignUp adds to while another SignUp iterates it
+  ("OrderedDict mutated during iteration", a 500), which `just load`'s parallel sign-ups
+  hit within seconds. Cognito takes concurrent sign-ups; one at a time is how moto does.
+- A cancelled TransactWriteItems is undone from copies of the items it names, not of whole
+  tables: moto deep-copies every table a transaction touches before it starts, which at a
+  thousand profiles made each sign-up's transaction cost about 0.4 s of the one-at-a-time
+  DynamoDB time, and under `just load` every other call then timed out behind them.
 - Lambda functions keep their LoggingConfig, which moto drops: the runner reads the
   applied log level (AWS_LAMBDA_LOG_LEVEL) from it, as Lambda does.
 - Its whole state can be saved (`POST /_local/save-state` writes --save-state) and
@@ -24,6 +32,7 @@
 """
 
 import argparse
+import copy
 import functools
 import importlib
 import json
@@ -37,10 +46,14 @@ import threading
 import weakref
 from collections import defaultdict
 
+import moto.dynamodb.models as dynamodb_models
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from moto.awslambda.models import LambdaFunction
+from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.base_backend import BackendDict, backend_lock
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -72,6 +85,56 @@ def one_at_a_time(handle):
             return handle(*args, **kwargs)
 
     return locked
+
+
+class TablesNotCopied:
+    """Stands in for the `copy` module inside moto.dynamodb.models, whose only whole-table
+    copy is TransactWriteItems' backup; every other value is copied as before."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def transactions_back_up_their_items() -> None:
+    """A transaction writes only the items it names, so copies of those (taken before it
+    starts) restore everything a cancelled one changed; moto's own rollback, which puts the
+    table copies back, then puts back the same tables and changes nothing."""
+    transact = dynamodb_models.DynamoDBBackend.transact_write_items
+    dynamodb_models.copy = TablesNotCopied
+
+    def item_key(table, op):
+        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        source = op.get("Key") or op.get("Item") or {}
+        return {name: source[name] for name in names if name in source}
+
+    def transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            op = next(iter(entry.values()), None)
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            key = item_key(table, op) if table else {}
+            if table and len(key) == len(table.table_key_attrs):
+                item = self.get_item(table.name, key)
+                saved.append((table, key, copy.deepcopy(item) if item else None))
+        try:
+            return transact(self, transact_items)
+        except Exception:
+            for table, key, item in reversed(saved):
+                hash_value = DynamoType(key[table.hash_key_attr])
+                if table.range_key_attr:
+                    range_value = DynamoType(key[table.range_key_attr])
+                    if item is None:
+                        table.items[hash_value].pop(range_value, None)
+                    else:
+                        table.items[hash_value][range_value] = item
+                elif item is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = item
+            raise
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def keep_logging_config() -> None:
@@ -219,6 +282,8 @@ def main() -> None:
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
+    CognitoIdpResponse.call_action = one_at_a_time(CognitoIdpResponse.call_action)
+    transactions_back_up_their_items()
     keep_logging_config()
 
     if args.load_state:
