@@ -1,14 +1,13 @@
 //! Handler overhead without I/O: the raw API Gateway event bytes in, the response bytes
-//! out, with in-memory ports, along the path the deployed function takes. Per invocation,
-//! as lambda_runtime and lambda_http do it:
+//! out, with in-memory ports, along the path the deployed function takes (`main.rs`). Per
+//! invocation, as lambda_runtime does it:
 //!
 //! - the runtime's request span (`requestId`, `xrayTraceId`), which every log line carries;
-//! - the bytes deserialized into lambda_http's `LambdaRequest` the way the runtime does
-//!   (`serde_path_to_error` over `serde_json`);
-//! - lambda_http's `Adapter`: the event into an `http::Request`, the handler (claims,
-//!   access policy, body validation, store, access log, the JSON log line, CORS and
-//!   security headers, ETag), the response into API Gateway's response;
-//! - that response serialized to bytes, as the runtime posts it.
+//! - the bytes deserialized into the function's event type the way the runtime does
+//!   (`serde_path_to_error` over `serde_json`), then into an `http::Request`;
+//! - the handler (claims, access policy, body validation, store, access log, the JSON log
+//!   line, CORS and security headers, ETag);
+//! - the response into API Gateway's shape and serialized to bytes, as the runtime posts it.
 //!
 //! The JSON log line is formatted by the production subscriber and discarded (not written).
 //! `bench/python/overhead.py` times the Python baseline over the same event files.
@@ -28,11 +27,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use domain::{ProfileStatus, UserType};
 use lambda_http::lambda_runtime::layers::trace::request_span;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
-use lambda_http::request::LambdaRequest;
-use lambda_http::tower::Service;
-use lambda_http::{Adapter, Error, Request, service_fn};
 use support::{ADA, deps, now, profile};
 use tracing::Instrument;
+use users_api::event::{RestEvent, RestResponse};
 
 /// The events both languages are timed on.
 const GET: &[u8] = include_bytes!("events/get_users_me.json");
@@ -65,8 +62,9 @@ impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for Discard {
 fn context(request_id: &str) -> Context {
     let mut context = Context::default();
     context.request_id = request_id.to_owned();
-    context.xray_trace_id =
-        Some("Root=1-6740e1a8-0f3c2b1a4d5e6f708192a3b4;Parent=53995c3f42cd8ad8;Sampled=1".to_owned());
+    context.xray_trace_id = Some(
+        "Root=1-6740e1a8-0f3c2b1a4d5e6f708192a3b4;Parent=53995c3f42cd8ad8;Sampled=1".to_owned(),
+    );
     context
 }
 
@@ -80,25 +78,22 @@ fn handler_overhead(c: &mut Criterion) {
     deps.profiles
         .insert(profile(ADA, UserType::Patient, ProfileStatus::Active));
     let deps = &deps;
-    // As `main` wraps `handle`.
-    let mut adapter = Adapter::from(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(users_api::handle(deps, req, now()).await)
-    }));
 
     for (name, event) in [("GET /users/me", GET), ("PUT /users/me", PUT)] {
         let context = context("0b7e3c1a-6f2d-4e8b-9a5c-3d1f0e2b4a68");
-        let mut invoke = || {
-            let context = context.clone();
+        let invoke = || {
             let span = request_span(&context);
-            let call = {
+            let event = {
                 let _entered = span.enter();
                 let jd = &mut serde_json::Deserializer::from_slice(event);
-                let payload: LambdaRequest = serde_path_to_error::deserialize(jd).unwrap();
-                adapter.call(LambdaEvent::new(payload, context))
+                let payload: RestEvent = serde_path_to_error::deserialize(jd).unwrap();
+                LambdaEvent::new(payload, context.clone())
             };
+            // As `main`'s service.
             async move {
-                let response = call.await.unwrap();
-                serde_json::to_vec(&response).unwrap()
+                let request = event.payload.into_request().unwrap();
+                let response = users_api::handle(deps, request, now()).await;
+                serde_json::to_vec(&RestResponse::from(response)).unwrap()
             }
             .instrument(span)
         };
@@ -109,7 +104,7 @@ fn handler_overhead(c: &mut Criterion) {
         assert_eq!(response["statusCode"], 200, "{response}");
         assert!(logged.0.load(Ordering::Relaxed) > before, "no log line");
 
-        c.bench_function(name, |b| b.to_async(&runtime).iter(&mut invoke));
+        c.bench_function(name, |b| b.to_async(&runtime).iter(invoke));
     }
 }
 
