@@ -7,6 +7,7 @@
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// The most a dependency may log.
 const DEPENDENCY_CAP: LevelFilter = LevelFilter::WARN;
@@ -14,13 +15,30 @@ const DEPENDENCY_CAP: LevelFilter = LevelFilter::WARN;
 /// Installs the JSON (or, outside Lambda's JSON format, plain) subscriber for `function`
 /// (its crate name) and the shared crates.
 pub fn init(function: &str) {
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    install(function, json, std::io::stdout);
+}
+
+/// As `init` in Lambda's JSON format, writing to `writer`: the benchmark measures the
+/// same log line without the write to stdout.
+pub fn init_json_to<W>(function: &str, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    install(function, true, writer);
+}
+
+fn install<W>(function: &str, json: bool, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let level = level_from(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
     let filter = EnvFilter::builder().parse_lossy(directives(function, level));
     let subscriber = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter);
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+        .with_env_filter(filter)
+        .with_writer(writer);
     if json {
         subscriber.json().init();
     } else {

@@ -174,7 +174,7 @@ pub async fn list<S: ProfileStore, P, G, L>(
                 after.take().as_ref(),
             )
             .await?;
-        items.extend(page.profiles.iter().map(|p| view(p, None)));
+        items.extend(page.profiles.iter().map(|p| json!(view(p, None))));
         listed.extend(page.profiles.iter().map(|p| p.user_id.clone()));
         unreadable.extend(page.unreadable.iter().map(|id| id.to_string()));
         if let Some(next) = page.next {

@@ -7,8 +7,10 @@ use domain::access::{Action, Caller, authorize};
 use domain::access_log::AccessAction;
 use domain::{UserId, UserType};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::audit::Audit;
@@ -25,14 +27,14 @@ fn context(req: &Request) -> Option<&ApiGatewayProxyRequestContext> {
 }
 
 /// The API Gateway resource that matched, such as `/users/{id}`.
-pub fn resource(req: &Request) -> String {
+pub fn resource(req: &Request) -> &str {
     context(req)
-        .and_then(|c| c.resource_path.clone())
+        .and_then(|c| c.resource_path.as_deref())
         .unwrap_or_default()
 }
 
-pub fn request_id(req: &Request) -> Option<String> {
-    context(req).and_then(|c| c.request_id.clone())
+pub fn request_id(req: &Request) -> Option<&str> {
+    context(req).and_then(|c| c.request_id.as_deref())
 }
 
 fn claims(req: &Request) -> Option<&Map<String, Value>> {
@@ -42,10 +44,6 @@ fn claims(req: &Request) -> Option<&Map<String, Value>> {
 /// A claim as a string (API Gateway passes every claim as a string).
 pub fn claim<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     claims(req)?.get(name)?.as_str()
-}
-
-pub fn caller_sub(req: &Request) -> Option<String> {
-    claim(req, "sub").map(str::to_owned)
 }
 
 /// `cognito:groups` as API Gateway passes it: a JSON array, or a string such as
@@ -230,10 +228,14 @@ pub fn query(req: &Request, allowed: &[&str]) -> Result<Vec<(String, String)>, A
     Ok(out)
 }
 
+const INTERNAL_ERROR: &str =
+    r#"{"error":{"code":"internal_error","message":"the response could not be built"}}"#;
+
 /// A response before the common headers are added.
 pub struct Reply {
     pub status: u16,
-    pub body: Option<Value>,
+    /// The JSON body, already serialized.
+    pub body: Option<String>,
     pub headers: Vec<(&'static str, String)>,
     /// For the log line.
     pub error_code: Option<&'static str>,
@@ -241,13 +243,24 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: u16, body: Value) -> Self {
-        Reply {
-            status,
-            body: Some(body),
-            headers: Vec::new(),
-            error_code: None,
-            cause: None,
+    /// `body` is serialized here, once, straight from the handler's types.
+    pub fn json(status: u16, body: impl Serialize) -> Self {
+        match serde_json::to_string(&body) {
+            Ok(text) => Reply {
+                status,
+                body: Some(text),
+                headers: Vec::new(),
+                error_code: None,
+                cause: None,
+            },
+            // Not reachable with the API's types (string keys only), and never a panic.
+            Err(e) => Reply {
+                status: 500,
+                body: Some(INTERNAL_ERROR.to_owned()),
+                headers: Vec::new(),
+                error_code: Some("internal_error"),
+                cause: Some(e.to_string()),
+            },
         }
     }
 
@@ -273,44 +286,63 @@ impl Reply {
         allowed_origins: &[String],
         request_origin: Option<&str>,
     ) -> Response<Body> {
-        let mut builder = Response::builder().status(self.status);
+        use lambda_http::http::header::{self, HeaderName, HeaderValue};
+        // Names and values known at compile time are used as they are, not parsed per request.
+        let constant = HeaderValue::from_static;
+        let Ok(status) = StatusCode::from_u16(self.status) else {
+            return internal_error();
+        };
+        let mut headers = HeaderMap::with_capacity(12);
         if self.body.is_some() {
-            builder = builder.header("content-type", "application/json");
+            headers.insert(header::CONTENT_TYPE, constant("application/json"));
         }
-        builder = builder
-            // Profiles are personal health data: no shared or browser caching.
-            .header("cache-control", "no-store")
-            .header("x-content-type-options", "nosniff");
+        // Profiles are personal health data: no shared or browser caching.
+        headers.insert(header::CACHE_CONTROL, constant("no-store"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, constant("nosniff"));
         if !allowed_origins.is_empty() {
-            builder = builder.header("vary", "Origin");
+            headers.insert(header::VARY, constant("Origin"));
         }
         if let Some(origin) = request_origin.filter(|o| allowed_origins.iter().any(|a| a == o)) {
-            builder = builder
-                .header("access-control-allow-origin", origin)
-                .header(
-                    "access-control-allow-methods",
-                    "GET, PUT, POST, DELETE, OPTIONS",
-                )
-                .header(
-                    "access-control-allow-headers",
-                    "Authorization, Content-Type, If-Match",
-                )
-                .header("access-control-expose-headers", "ETag, Retry-After")
-                .header("access-control-max-age", "600");
+            let Ok(origin) = HeaderValue::from_str(origin) else {
+                return internal_error();
+            };
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                constant("GET, PUT, POST, DELETE, OPTIONS"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                constant("Authorization, Content-Type, If-Match"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                constant("ETag, Retry-After"),
+            );
+            headers.insert(header::ACCESS_CONTROL_MAX_AGE, constant("600"));
         }
         for (name, value) in self.headers {
-            builder = builder.header(name, value);
+            let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value))
+            else {
+                return internal_error();
+            };
+            headers.append(name, value);
         }
         let body = match self.body {
-            Some(value) => Body::Text(value.to_string()),
+            Some(text) => Body::Text(text),
             None => Body::Empty,
         };
-        builder.body(body).unwrap_or_else(|_| {
-            let mut fallback = Response::new(Body::Text(r#"{"error":{"code":"internal_error","message":"the response could not be built"}}"#.to_owned()));
-            *fallback.status_mut() = lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
+        let mut response = Response::new(body);
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        response
     }
+}
+
+fn internal_error() -> Response<Body> {
+    let mut response = Response::new(Body::Text(INTERNAL_ERROR.to_owned()));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod edge;
 mod error;
+pub mod event;
 mod pictures;
 mod profiles;
 
@@ -115,9 +116,10 @@ pub async fn handle<S: ProfileStore, P: PictureStore, G: UserDirectory, L: Acces
 ) -> Response<Body> {
     let started = Instant::now();
     let resource = edge::resource(&req);
-    let method = req.method().as_str().to_owned();
-    let audit = audit::Audit::new(edge::request_id(&req).as_deref(), now);
-    let result = match route(&method, &resource) {
+    let method = req.method().as_str();
+    let request_id = edge::request_id(&req);
+    let audit = audit::Audit::new(request_id, now);
+    let result = match route(method, resource) {
         Ok(route) => dispatch(deps, &req, route, now, &audit).await,
         Err(e) => Err(e),
     };
@@ -125,10 +127,10 @@ pub async fn handle<S: ProfileStore, P: PictureStore, G: UserDirectory, L: Acces
     let reply = result.unwrap_or_else(|e| e.into_reply());
     // Only ids, route and outcome: never bodies, claims, e-mail or URLs.
     tracing::info!(
-        request_id = edge::request_id(&req).unwrap_or_default(),
+        request_id = request_id.unwrap_or_default(),
         method,
         resource,
-        caller = edge::caller_sub(&req).unwrap_or_default(),
+        caller = edge::claim(&req, "sub").unwrap_or_default(),
         status = reply.status,
         error = reply.error_code.unwrap_or_default(),
         cause = reply.cause.as_deref().unwrap_or_default(),

@@ -1,7 +1,12 @@
+// lambda_runtime's layered service types nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 use adapters::aws::{Timeouts, sdk_config};
 use adapters::config::UsersApiConfig;
 use adapters::{CognitoGroups, DynamoAccessLog, DynamoProfiles, S3Pictures};
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::lambda_runtime::LambdaEvent;
+use lambda_http::{Error, service_fn};
+use users_api::event::{RestEvent, RestResponse};
 use users_api::{Deps, handle};
 
 #[tokio::main(flavor = "current_thread")]
@@ -20,9 +25,14 @@ async fn main() -> Result<(), Error> {
         ),
         config,
     };
-    lambda_http::run(service_fn(|req: Request| {
+    // lambda_runtime with users-api's own REST event type, not lambda_http's adapter: see `event`.
+    lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<RestEvent>| {
         let deps = &deps;
-        async move { Ok::<_, Error>(handle(deps, req, chrono::Utc::now()).await) }
+        async move {
+            let request = event.payload.into_request()?;
+            let response = handle(deps, request, chrono::Utc::now()).await;
+            Ok::<_, Error>(RestResponse::from(response))
+        }
     }))
     .await
 }

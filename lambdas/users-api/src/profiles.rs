@@ -10,7 +10,7 @@ use domain::ports::{AccessLog, Created, PictureStore, ProfileStore, UpdateError,
 use domain::signup::new_profile;
 use domain::{Profile, UserId, UserType};
 use lambda_http::Request;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::Deps;
 use crate::audit::Audit;
@@ -25,26 +25,45 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 /// The fields the API returns: an allow-list, so internal attributes never leak.
-pub fn view(profile: &Profile, picture_url: Option<String>) -> Value {
-    let mut body = json!({
-        "user_id": profile.user_id.as_str(),
-        "email": profile.email.as_ref().map(Email::as_str),
-        "name": profile.name.as_ref().map(DisplayName::as_str),
-        "phone_number": profile.phone_number.as_ref().map(PhoneNumber::as_str),
-        "dob": profile.dob.map(|d| d.to_string()),
-        "gender": profile.gender.map(|g| g.as_str()),
-        "blood_group": profile.blood_group.map(|b| b.as_str()),
-        "user_type": profile.user_type.as_str(),
-        "status": profile.status.as_str(),
-        "picture_key": profile.picture_key.as_ref().map(|k| k.as_str()),
-        "created_at": timestamp(profile.created_at),
-        "updated_at": timestamp(profile.updated_at),
-        "version": profile.version,
-    });
-    if let (Some(url), Some(map)) = (picture_url, body.as_object_mut()) {
-        map.insert("picture_url".to_owned(), Value::String(url));
+/// Serialized straight to the response body; the fields are in alphabetical order, the
+/// order the JSON has always had.
+#[derive(Serialize)]
+pub struct View<'a> {
+    blood_group: Option<&'static str>,
+    created_at: String,
+    dob: Option<String>,
+    email: Option<&'a str>,
+    gender: Option<&'static str>,
+    name: Option<&'a str>,
+    phone_number: Option<&'a str>,
+    picture_key: Option<&'a str>,
+    /// Present only when a picture is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    picture_url: Option<String>,
+    status: &'static str,
+    updated_at: String,
+    user_id: &'a str,
+    user_type: &'static str,
+    version: u64,
+}
+
+pub fn view(profile: &Profile, picture_url: Option<String>) -> View<'_> {
+    View {
+        blood_group: profile.blood_group.map(|b| b.as_str()),
+        created_at: timestamp(profile.created_at),
+        dob: profile.dob.map(|d| d.to_string()),
+        email: profile.email.as_ref().map(Email::as_str),
+        gender: profile.gender.map(|g| g.as_str()),
+        name: profile.name.as_ref().map(DisplayName::as_str),
+        phone_number: profile.phone_number.as_ref().map(PhoneNumber::as_str),
+        picture_key: profile.picture_key.as_ref().map(|k| k.as_str()),
+        picture_url,
+        status: profile.status.as_str(),
+        updated_at: timestamp(profile.updated_at),
+        user_id: profile.user_id.as_str(),
+        user_type: profile.user_type.as_str(),
+        version: profile.version,
     }
-    body
 }
 
 fn etag(profile: &Profile) -> String {

@@ -171,7 +171,9 @@ impl Call {
 
     /// Sends the request as handled at `at`.
     pub async fn send_at(self, deps: &TestDeps, at: DateTime<Utc>) -> Reply {
-        let request = lambda_http::request::from_str(&self.event.to_string()).unwrap();
+        // As the deployed function reads the event (users_api::event).
+        let request =
+            users_api::event::request_from_slice(self.event.to_string().as_bytes()).unwrap();
         Reply::from(handle(deps, request, at).await)
     }
 }

@@ -1,0 +1,381 @@
+//! The function's Lambda boundary: API Gateway's REST proxy event, as the runtime hands its
+//! bytes over, into the `Request` the edge reads; the response back into the proxy
+//! integration's JSON.
+//!
+//! lambda_http does the same for every event source it knows: it reads the event twice (once
+//! to find the source, once into `aws_lambda_events`' type, every header through an untagged
+//! enum) and converts all of it. That was half the handler's own cost. This reads only what
+//! the REST API sends and the edge uses, into the same `Request` (method, headers, body,
+//! path and query parameters, request context) and the same response JSON.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+use lambda_http::http::header::{HeaderName, HeaderValue};
+use lambda_http::http::{HeaderMap, Method};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+/// The parts of a REST proxy event the function uses; everything else is skipped unread.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestEvent {
+    http_method: String,
+    #[serde(default)]
+    headers: Pairs<String>,
+    #[serde(default)]
+    multi_value_headers: Pairs<Vec<String>>,
+    #[serde(default)]
+    query_string_parameters: Option<HashMap<String, String>>,
+    #[serde(default)]
+    multi_value_query_string_parameters: Option<HashMap<String, Vec<String>>>,
+    #[serde(default)]
+    path_parameters: Option<HashMap<String, String>>,
+    request_context: RestContext,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RestContext {
+    #[serde(default)]
+    resource_path: Option<String>,
+    #[serde(default)]
+    request_id: Option<String>,
+    #[serde(default)]
+    authorizer: Option<Authorizer>,
+}
+
+/// The Cognito user-pool authorizer puts the token's claims here.
+#[derive(Deserialize)]
+struct Authorizer {
+    #[serde(default)]
+    claims: Option<Value>,
+}
+
+/// A JSON object's entries in their order (`null` is none): a header given in two spellings
+/// ends as the event lists it, as it does through lambda_http.
+struct Pairs<T>(Vec<(String, T)>);
+
+impl<T> Default for Pairs<T> {
+    fn default() -> Self {
+        Pairs(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Pairs<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
+            type Value = Pairs<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object or null")
+            }
+
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Pairs(entries))
+            }
+        }
+
+        deserializer.deserialize_any(Entries(std::marker::PhantomData))
+    }
+}
+
+/// An event that is not a well-formed REST proxy event; the runtime reports it as the
+/// invocation's error, as it does an event that does not deserialize.
+#[derive(Debug, thiserror::Error)]
+#[error("not an API Gateway REST proxy event: {0}")]
+pub struct InvalidEvent(&'static str);
+
+impl RestEvent {
+    /// The request as lambda_http builds it from the same event: `multiValueHeaders` with
+    /// `headers` over them, multi-value query parameters when present, else single ones.
+    pub fn into_request(self) -> Result<Request, InvalidEvent> {
+        let method = Method::from_bytes(self.http_method.as_bytes())
+            .map_err(|_| InvalidEvent("httpMethod"))?;
+        let mut headers = HeaderMap::new();
+        for (name, values) in self.multi_value_headers.0 {
+            let name = header_name(&name)?;
+            for value in values {
+                headers.append(&name, header_value(&value)?);
+            }
+        }
+        for (name, value) in self.headers.0 {
+            headers.insert(header_name(&name)?, header_value(&value)?);
+        }
+        let body = match self.body {
+            None => Body::Empty,
+            Some(body) if self.is_base64_encoded == Some(true) => Body::Binary(
+                base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .map_err(|_| InvalidEvent("body"))?,
+            ),
+            Some(body) => Body::Text(body),
+        };
+        let multi_query = self.multi_value_query_string_parameters.unwrap_or_default();
+        let mut context = ApiGatewayProxyRequestContext::default();
+        context.resource_path = self.request_context.resource_path;
+        context.request_id = self.request_context.request_id;
+        if let Some(claims) = self.request_context.authorizer.and_then(|a| a.claims) {
+            context
+                .authorizer
+                .fields
+                .insert("claims".to_owned(), claims);
+        }
+
+        let mut request = Request::new(body)
+            .with_path_parameters(self.path_parameters.unwrap_or_default())
+            .with_request_context(RequestContext::ApiGatewayV1(context));
+        request = if multi_query.is_empty() {
+            request.with_query_string_parameters(self.query_string_parameters.unwrap_or_default())
+        } else {
+            request.with_query_string_parameters(multi_query)
+        };
+        *request.method_mut() = method;
+        *request.headers_mut() = headers;
+        // The URI is left at `/`: nothing reads it (routing is by the API Gateway resource).
+        Ok(request)
+    }
+}
+
+fn header_name(name: &str) -> Result<HeaderName, InvalidEvent> {
+    HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidEvent("a header name"))
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, InvalidEvent> {
+    HeaderValue::from_str(value).map_err(|_| InvalidEvent("a header value"))
+}
+
+/// The proxy integration's response, as lambda_http writes it for a REST API: every header
+/// under `multiValueHeaders` (API Gateway would repeat any also under `headers`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestResponse {
+    status_code: u16,
+    headers: NoHeaders,
+    #[serde(serialize_with = "multi_value_headers")]
+    multi_value_headers: HeaderMap,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+/// `{}`.
+struct NoHeaders;
+
+impl Serialize for NoHeaders {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_map(Some(0))?.end()
+    }
+}
+
+fn multi_value_headers<S: Serializer>(
+    headers: &HeaderMap,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(headers.keys_len()))?;
+    for name in headers.keys() {
+        let values = headers
+            .get_all(name)
+            .iter()
+            .map(|v| std::str::from_utf8(v.as_bytes()).map_err(serde::ser::Error::custom))
+            .collect::<Result<Vec<_>, _>>()?;
+        map.serialize_entry(name.as_str(), &values)?;
+    }
+    map.end()
+}
+
+impl From<Response<Body>> for RestResponse {
+    fn from(response: Response<Body>) -> Self {
+        let (parts, body) = response.into_parts();
+        let (body, is_base64_encoded) = match body {
+            Body::Text(text) => (Some(text), false),
+            // lambda_http sends an empty body as `""`.
+            Body::Empty => (Some(String::new()), false),
+            Body::Binary(bytes) => (
+                Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                true,
+            ),
+            _ => (None, false),
+        };
+        RestResponse {
+            status_code: parts.status.as_u16(),
+            headers: NoHeaders,
+            multi_value_headers: parts.headers,
+            body,
+            is_base64_encoded,
+        }
+    }
+}
+
+/// The request the deployed function hands the edge for these event bytes (as the runtime
+/// deserializes them).
+pub fn request_from_slice(event: &[u8]) -> Result<Request, lambda_http::Error> {
+    Ok(serde_json::from_slice::<RestEvent>(event)?.into_request()?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use lambda_http::lambda_runtime::{Context, LambdaEvent};
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::tower::Service;
+    use lambda_http::{Adapter, service_fn};
+    use serde_json::json;
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/rest_request.json");
+
+    /// Events of every shape the edge reads: headers in one or both forms, repeated and
+    /// spelled twice, query parameters single and multi-valued, text and base64 bodies.
+    fn events() -> Vec<Value> {
+        let base: Value = serde_json::from_str(FIXTURE).unwrap();
+        let mut events = vec![base.clone()];
+        let mut put = base.clone();
+        put["httpMethod"] = json!("PUT");
+        put["body"] = json!(r#"{"name":"Ada"}"#);
+        put["headers"]["Content-Type"] = json!("application/json");
+        put["headers"]["If-Match"] = json!("\"3\"");
+        put["multiValueHeaders"]["If-Match"] = json!(["\"2\"", "\"3\""]);
+        put["multiValueHeaders"]["X-Only-Multi"] = json!(["a", "b"]);
+        put["headers"]["x-only-multi"] = json!("c");
+        events.push(put);
+        let mut query = base.clone();
+        query["resource"] = json!("/users");
+        query["requestContext"]["resourcePath"] = json!("/users");
+        query["pathParameters"] = json!(null);
+        query["queryStringParameters"] = json!({"limit": "5", "user_type": "Doctor"});
+        query["multiValueQueryStringParameters"] =
+            json!({"limit": ["4", "5"], "user_type": ["Doctor"]});
+        events.push(query);
+        let mut single_query = base.clone();
+        single_query["queryStringParameters"] = json!({"limit": "5"});
+        single_query["headers"] = json!(null);
+        single_query["multiValueHeaders"] = json!(null);
+        events.push(single_query);
+        let mut binary = base.clone();
+        binary["body"] = json!("eyJuYW1lIjoiQWRhIn0=");
+        binary["isBase64Encoded"] = json!(true);
+        events.push(binary);
+        let mut anonymous = base;
+        anonymous["requestContext"]
+            .as_object_mut()
+            .unwrap()
+            .remove("authorizer");
+        events.push(anonymous);
+        events
+    }
+
+    fn context(req: &Request) -> &ApiGatewayProxyRequestContext {
+        match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV1(ctx)) => ctx,
+            _ => panic!("no REST request context"),
+        }
+    }
+
+    #[test]
+    fn the_request_is_what_lambda_http_builds_from_the_same_event() {
+        for event in events() {
+            let text = event.to_string();
+            let ours = request_from_slice(text.as_bytes()).unwrap();
+            let theirs = lambda_http::request::from_str(&text).unwrap();
+            assert_eq!(ours.method(), theirs.method(), "{event}");
+            assert_eq!(ours.headers(), theirs.headers(), "{event}");
+            assert_eq!(ours.body().as_ref(), theirs.body().as_ref(), "{event}");
+            assert_eq!(ours.path_parameters(), theirs.path_parameters(), "{event}");
+            assert_eq!(
+                ours.query_string_parameters(),
+                theirs.query_string_parameters(),
+                "{event}"
+            );
+            let (ours, theirs) = (context(&ours), context(&theirs));
+            assert_eq!(ours.resource_path, theirs.resource_path);
+            assert_eq!(ours.request_id, theirs.request_id);
+            assert_eq!(
+                ours.authorizer.fields.get("claims"),
+                theirs.authorizer.fields.get("claims")
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_events_are_errors_not_panics() {
+        let base: Value = serde_json::from_str(FIXTURE).unwrap();
+        for (field, value) in [
+            ("httpMethod", json!("GE T")),
+            ("body", json!("not base64!")),
+            ("headers", json!({"Bad Name": "x"})),
+            ("headers", json!({"X": "line\nbreak"})),
+            ("headers", json!({"X": null})),
+        ] {
+            let mut event = base.clone();
+            event[field] = value;
+            if field == "body" {
+                event["isBase64Encoded"] = json!(true);
+            }
+            assert!(
+                request_from_slice(event.to_string().as_bytes()).is_err(),
+                "{field}"
+            );
+        }
+        assert!(request_from_slice(b"[]").is_err());
+    }
+
+    #[tokio::test]
+    async fn the_response_json_is_what_lambda_http_writes() {
+        fn response(body: Body) -> Response<Body> {
+            // lambda_http turns a binary body of a text type into text; ours are all text.
+            let content_type = match body {
+                Body::Binary(_) => "application/octet-stream",
+                _ => "application/json",
+            };
+            let mut response = Response::new(body);
+            *response.status_mut() = lambda_http::http::StatusCode::PRECONDITION_FAILED;
+            let headers = response.headers_mut();
+            headers.insert("content-type", HeaderValue::from_static(content_type));
+            headers.insert("etag", HeaderValue::from_static("\"3\""));
+            headers.append("vary", HeaderValue::from_static("Origin"));
+            headers.append("vary", HeaderValue::from_static("Accept"));
+            response
+        }
+        let bodies: [fn() -> Body; 3] = [
+            || Body::Text(r#"{"error":{"code":"x","message":"a \"quoted\" é"}}"#.to_owned()),
+            || Body::Empty,
+            || Body::Binary(vec![0, 159, 146, 150]),
+        ];
+        for body in bodies {
+            let mut adapter = Adapter::from(service_fn(move |_req: Request| async move {
+                Ok::<_, lambda_http::Error>(response(body()))
+            }));
+            let payload: LambdaRequest = serde_json::from_str(FIXTURE).unwrap();
+            let theirs = adapter
+                .call(LambdaEvent::new(payload, Context::default()))
+                .await
+                .unwrap();
+            assert_eq!(
+                serde_json::to_string(&RestResponse::from(response(body()))).unwrap(),
+                serde_json::to_string(&theirs).unwrap()
+            );
+        }
+    }
+}
