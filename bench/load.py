@@ -188,8 +188,9 @@ class Cognito:
     front accept any signature: the credential scope only tells moto the service and region,
     and a key that is no function's is an account admin's at the front, as for `just up`."""
 
-    def __init__(self, session, stack):
+    def __init__(self, session, stack, outbox):
         self.session = session
+        self.outbox = outbox
         self.url = stack["aws_endpoint_url"]
         self.pool_id = stack["user_pool_id"]
         self.client_id = stack["user_pool_client_id"]
@@ -218,10 +219,8 @@ class Cognito:
                               [{"Name": k, "Value": v} for k, v in attributes.items()]})
 
     async def confirm(self, email):
-        """The one place a user is confirmed: ConfirmSignUp, as the app does with the emailed
-        code, so PostConfirmation runs as on AWS. Today moto accepts any code. Once the front
-        delivers real codes (JSON files under the stack's outbox/), read this user's code
-        there instead of the constant.
+        """The one place a user is confirmed: ConfirmSignUp with the code the front "emailed"
+        (the stack's outbox), as the app does, so PostConfirmation runs as on AWS.
 
         True when PostConfirmation completed. False when it failed retriably
         (UserLambdaValidationException, "please retry"): Cognito has confirmed the user all
@@ -229,7 +228,7 @@ class Cognito:
         (README, "A confirmation that did not finish"), which is what the app does next."""
         try:
             await self.call("ConfirmSignUp", {"ClientId": self.client_id, "Username": email,
-                                              "ConfirmationCode": "123456"})
+                                              "ConfirmationCode": self.outbox.sign_up_code(email)})
         except CognitoError as e:
             if e.code == "UserLambdaValidationException":
                 return False
@@ -253,6 +252,27 @@ class Cognito:
         await self.call("AdminSetUserPassword", {"UserPoolId": self.pool_id, "Username": email,
                                                  "Password": PASSWORD, "Permanent": True})
         return await self.id_token(email)
+
+
+class Outbox:
+    """The sign-up codes the stack's Cognito front delivered, one JSON file per message; each
+    file is read once, however many users are looked up."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.read = set()
+        self.codes = {}
+
+    def sign_up_code(self, email):
+        if email not in self.codes:
+            for name in sorted(os.listdir(self.directory)):
+                if name in self.read or not name.endswith(".json"):
+                    continue
+                self.read.add(name)
+                message = json.loads((self.directory / name).read_text())
+                if message.get("kind") == "sign_up":
+                    self.codes[message["destination"]["address"]] = message["code"]
+        return self.codes[email]
 
 
 def sub_of(id_token):
@@ -565,7 +585,7 @@ async def run(stack_dir):
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY + SIGN_UP_PARALLEL)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        cognito = Cognito(session, stack)
+        cognito = Cognito(session, stack, Outbox(stack_dir / "outbox"))
         admin = User("Admin", await cognito.operator_creates_admin(f"load-{run_id}-admin@example.com"))
         # The operator's Admin has no profile until their first request (made from the token).
         api = Api(session, stack["api_url"])

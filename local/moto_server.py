@@ -76,9 +76,12 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
-def one_at_a_time(handle):
-    lock = threading.Lock()
+# One lock per service, shared by everything that reads or changes its models.
+DYNAMODB_LOCK = threading.Lock()
+COGNITO_LOCK = threading.Lock()
 
+
+def one_at_a_time(handle, lock):
     @functools.wraps(handle)
     def locked(*args, **kwargs):
         with lock:
@@ -112,7 +115,12 @@ def transactions_back_up_their_items() -> None:
         saved = []
         for entry in transact_items:
             op = next(iter(entry.values()), None)
-            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            table = None
+            if isinstance(op, dict):
+                try:
+                    table = self.get_table(op.get("TableName"))  # a name or an ARN
+                except Exception:
+                    table = None  # moto's own call answers for a missing table
             key = item_key(table, op) if table else {}
             if table and len(key) == len(table.table_key_attrs):
                 item = self.get_item(table.name, key)
@@ -197,7 +205,7 @@ class StatePickler(pickle.Pickler):
 
 def save_state(path: str) -> int:
     """Pickles every backend moto has created (service, account, region); returns how many."""
-    with backend_lock:
+    with backend_lock, DYNAMODB_LOCK, COGNITO_LOCK:
         state = [
             (backends.backend.__module__, backends.backend.__name__, account, region, backend)
             for backends in BackendDict._instances
@@ -238,6 +246,8 @@ def with_save_state(app, path):
         return [f"saved {saved} backends\n".encode()]
 
     return serve
+
+
 PASSWORD_PATH = "/_local/cognito/password"
 
 
@@ -245,6 +255,10 @@ def serve_passwords(app):
     from moto.cognitoidp.models import cognitoidp_backends
 
     def lookup(pool_id: str, username: str):
+        with COGNITO_LOCK:  # _get_user walks the users a SignUp may be adding to
+            return find(pool_id, username)
+
+    def find(pool_id: str, username: str):
         for regions in cognitoidp_backends.values():
             for backend in regions.values():
                 pool = backend.user_pools.get(pool_id)
@@ -256,8 +270,8 @@ def serve_passwords(app):
     def wsgi(environ, start_response):
         if environ.get("PATH_INFO") != PASSWORD_PATH or environ.get("REQUEST_METHOD") != "POST":
             return app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
         try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
             asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
             found = lookup(str(asked["UserPoolId"]), str(asked["Username"]))
         except (ValueError, KeyError, TypeError):
@@ -281,8 +295,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action)
-    CognitoIdpResponse.call_action = one_at_a_time(CognitoIdpResponse.call_action)
+    DynamoHandler.call_action = one_at_a_time(DynamoHandler.call_action, DYNAMODB_LOCK)
+    CognitoIdpResponse.call_action = one_at_a_time(CognitoIdpResponse.call_action, COGNITO_LOCK)
     transactions_back_up_their_items()
     keep_logging_config()
 

@@ -14,7 +14,7 @@ except Exception:
 PY
 }
 
-command=${1:?usage: stack.sh healthy|stop|zips-stale|cache-key|save-moto|cache-store|cache-fetch|wait-file|wait-url ...}
+command=${1:?usage: stack.sh healthy|stop|zips-stale|cache-key|save-moto|cache-store|cache-fetch|build-zips|wait-file|wait-url ...}
 shift
 
 case "$command" in
@@ -58,15 +58,15 @@ case "$command" in
     manifest="$2/manifest.json"
     [ -f "$manifest" ] || exit 0
     # What goes into a zip: each crate's src/ and Cargo.toml (tests, benches and the runner do not).
-    changed=$(find "$root"/lambdas/*/src "$root"/lambdas/*/Cargo.toml \
+    changed=$(find "$root"/lambdas/*/src "$root"/lambdas/*/Cargo.toml "$root/Cargo.toml" "$root/Cargo.lock" \
       \( -path '*/local-runner/*' -o -path '*/test-support/*' \) -prune -o -type f -newer "$manifest" -print -quit)
     [ -n "$changed" ]
     ;;
 
   # cache-key ROOT: names moto's state right after `terraform apply`: the module as
   # prepare-terraform-emulator copies it, the recipe that copies it, moto and its wrapper,
-  # and Terraform. The zips and TF_VAR_* are not in it: an apply on the restored state takes
-  # them in, as an apply in production would.
+  # Terraform and the AWS provider it would install. The zips and TF_VAR_* are not in it: an
+  # apply on the restored state takes them in, as an apply in production would.
   cache-key)
     root=$1
     cd "$root"
@@ -76,6 +76,8 @@ case "$command" in
         | LC_ALL=C sort | xargs sha256sum
       sha256sum terraform/terraform.just tools/requirements.txt local/moto_server.py
       terraform version -json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])'
+      # The provider: the mirror's versions offline (TF_PLUGIN_DIR), else the module's constraint.
+      if [ -n "${TF_PLUGIN_DIR:-}" ]; then find "$TF_PLUGIN_DIR" -name 'terraform-provider-aws*' | LC_ALL=C sort; fi
     } | sha256sum | cut -c1-16
     ;;
 
@@ -99,8 +101,13 @@ case "$command" in
     if [ -d "$dir" ]; then mv "$dir" "$dir.old"; fi
     mv "$staging" "$dir"
     rm -rf "$dir.old"
+    # The three newest stay; an older one is moved aside under its own lock, then removed.
     # shellcheck disable=SC2012 # names are hex keys
-    ls -1dt "$parent"/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
+    ls -1dt "$parent"/*/ 2>/dev/null | tail -n +4 | while read -r old; do
+      old=${old%/}
+      (flock 8; mv "$old" "$parent/.trash.$(basename "$old").$$" 2>/dev/null || true) 8> "$old.lock"
+    done
+    rm -rf "$parent"/.trash.*
     ;;
 
   # cache-fetch DIR TO: TO becomes a copy of DIR, taken whole; false when there is no DIR.
@@ -111,6 +118,18 @@ case "$command" in
     flock 9
     rm -rf "$to"
     cp -r "$dir" "$to"
+    ;;
+
+  # build-zips ROOT DIR: the local-profile zips in DIR rebuilt when a deployed crate changed,
+  # once for stacks starting side by side (they wait on one lock and check again).
+  build-zips)
+    root=$1 dir=$2
+    mkdir -p "$dir"
+    exec 9> "$dir.lock"
+    flock 9
+    "$0" zips-stale "$root" "$dir" || exit 0
+    cd "$root"
+    python3 tools/package.py --local "$dir" 2>&1 | sed 's/^/  /'
     ;;
 
   # wait-file FILE SECONDS: until FILE exists (a server's report of the port it bound).

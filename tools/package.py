@@ -65,8 +65,11 @@ def build_local(functions: list[str], out: Path) -> None:
         info.external_attr = 0o100755 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
         binary = (cargo_target_dir() / "local" / function).read_bytes()
-        with zipfile.ZipFile(out / f"{function}.zip", "w", compresslevel=1) as archive:
+        # Written aside and renamed: a stack may be reading the previous zip.
+        staging = out / f"{function}.zip.tmp"
+        with zipfile.ZipFile(staging, "w", compresslevel=1) as archive:
             archive.writestr(info, binary)
+        staging.replace(out / f"{function}.zip")
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 // A real Cognito client library against the local stack: amazon-cognito-identity-js signs
 // in with USER_SRP_AUTH (a wrong password, then the right one), reads the user, refreshes
 // the session, signs out everywhere, and tries the old tokens again. Prints one JSON report;
-// the e2e suite (lambdas/local-runner/tests/e2e/srp.rs) judges it.
+// the e2e suite (lambdas/local-runner/tests/e2e/secrets.rs) judges it.
 //
 // usage: node sign_in.cjs <aws_endpoint_url> <user_pool_id> <client_id> <username>
 //        (the right password, then a wrong one, on stdin, one per line)

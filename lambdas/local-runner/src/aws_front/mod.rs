@@ -38,6 +38,12 @@ fn operation_of<'a>(parts: &'a hyper::http::request::Parts, prefix: &str) -> Opt
         .and_then(|target| target.strip_prefix(prefix))
 }
 
+/// moto's own endpoints (its dashboard and data dump, our wrapper's state snapshot and
+/// password lookup) are not AWS's: they hold every secret, so the front never forwards them.
+fn is_moto_control(path: &str) -> bool {
+    path.starts_with("/_local/") || path == "/moto-api" || path.starts_with("/moto-api/")
+}
+
 /// True when a web ACL on the user pool refuses this Cognito operation.
 fn waf_blocks(front: &Front, operation: &str) -> bool {
     front
@@ -67,6 +73,9 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
     };
     if parts.uri.path() == throttles::CONTROL_PATH {
         return front.throttles.control(&parts.method, &body);
+    }
+    if is_moto_control(parts.uri.path()) {
+        return http::json(404, &serde_json::json!({"message": "Not Found"}));
     }
     let caller = match access::authorize(&front, &parts, &body) {
         Ok(caller) => caller.cloned(),

@@ -1126,3 +1126,26 @@ async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
     assert_eq!(revoked.code(), Some("NotAuthorizedException"));
     assert!(!revoked.message().unwrap_or_default().contains(&access));
 }
+
+#[tokio::test]
+async fn moto_control_endpoints_are_not_reachable_through_the_front() {
+    let endpoint = plain_front("moto-control").await;
+    let moto = emulator::moto().endpoint();
+    // moto itself serves its data dump; the AWS endpoint clients use must not.
+    let (status, _) =
+        test_support::http::send("GET", &format!("{moto}/moto-api/data.json"), &[], b"").await;
+    assert_eq!(
+        status, 200,
+        "moto's own dump is the control this test needs"
+    );
+    for (method, path) in [
+        ("GET", "/moto-api/data.json"),
+        ("POST", "/moto-api/reset"),
+        ("POST", "/_local/cognito/password"),
+        ("POST", "/_local/save-state"),
+    ] {
+        let (status, body) =
+            test_support::http::send(method, &format!("{endpoint}{path}"), &[], b"{}").await;
+        assert_eq!(status, 404, "{method} {path}: {body}");
+    }
+}

@@ -307,7 +307,7 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
     );
 }
 
-/// amazon-cognito-identity-js (tools/srp-client, installed by `just setup`) under node:
+/// amazon-cognito-identity-js (tools/srp-client, installed by `just setup-test-tools`) under node:
 /// USER_SRP_AUTH with a wrong then the right password, GetUser, refresh, GlobalSignOut,
 /// then the old tokens refused.
 pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, endpoint: &str) {
@@ -327,7 +327,9 @@ pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, e
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("node (needed for the SRP client; see `just setup`): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("node (needed for the SRP client; see `just setup-test-tools`): {e}")
+        });
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();

@@ -124,6 +124,15 @@ enum After {
     CreatedUser,
 }
 
+/// moto accepts any SRP answer; the front checks them only for the app clients Terraform
+/// applied, so a client made any other way (CreateUserPoolClient by hand) may not use SRP.
+fn srp_client_unknown() -> CognitoError {
+    CognitoError::new(
+        "NotAuthorizedException",
+        "The local stack checks USER_SRP_AUTH only for the app clients Terraform applied.",
+    )
+}
+
 async fn before_moto(
     front: &Front,
     operation: &str,
@@ -138,21 +147,20 @@ async fn before_moto(
         "InitiateAuth" if input["AuthFlow"] == "USER_SRP_AUTH" => {
             match client_and_pool(front, input["ClientId"].as_str()) {
                 Some(_) => forward(After::SrpChallenge(sign_in::srp_a(input)?)),
-                None => forward(After::Nothing),
+                None => Err(srp_client_unknown()),
             }
         }
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
-            let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
-                return forward(After::Nothing);
-            };
-            match input["ChallengeName"].as_str() {
-                Some("PASSWORD_VERIFIER") => {
+            let known = client_and_pool(front, input["ClientId"].as_str());
+            match (input["ChallengeName"].as_str(), known) {
+                (Some("PASSWORD_VERIFIER"), None) => Err(srp_client_unknown()),
+                (Some("PASSWORD_VERIFIER"), Some((client, pool))) => {
                     let reply = sign_in::verify_claim(front, pool, client, input).await?;
                     Ok(Before::Answered(refusals::without_secrets(
                         front, operation, input, reply,
                     )))
                 }
-                Some("NEW_PASSWORD_REQUIRED") => {
+                (Some("NEW_PASSWORD_REQUIRED"), Some((_, pool))) => {
                     let new = input["ChallengeResponses"]["NEW_PASSWORD"]
                         .as_str()
                         .unwrap_or_default();

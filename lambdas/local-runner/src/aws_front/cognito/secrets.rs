@@ -108,13 +108,18 @@ impl Purpose {
     }
 }
 
+/// Wrong answers a code survives: the next one uses it up, as Cognito stops guessing with
+/// LimitExceededException (a 6-digit code must not be open to a million tries).
+const WRONG_ANSWERS_ALLOWED: u32 = 5;
+
 struct Issued {
     code: String,
     at: SystemTime,
+    wrong_answers: u32,
 }
 
 /// The one outstanding code per user and purpose: a new one replaces it, a right answer
-/// uses it up, a wrong one leaves it.
+/// uses it up, a wrong one leaves it until there have been too many.
 #[derive(Default)]
 pub struct Codes(Mutex<HashMap<(String, String, Purpose), Issued>>);
 
@@ -127,6 +132,7 @@ impl Codes {
                 Issued {
                     code: code.clone(),
                     at,
+                    wrong_answers: 0,
                 },
             );
         }
@@ -144,7 +150,7 @@ impl Codes {
     ) -> Result<(), CognitoError> {
         let mut codes = self.0.lock().map_err(|_| CognitoError::code_mismatch())?;
         let key = (pool_id.to_string(), username.to_string(), purpose);
-        let Some(issued) = codes.get(&key) else {
+        let Some(issued) = codes.get_mut(&key) else {
             return Err(CognitoError::code_mismatch());
         };
         let age = now.duration_since(issued.at).unwrap_or_default();
@@ -159,6 +165,14 @@ impl Codes {
             .zip(given.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         if issued.code.len() != given.len() || differences != 0 {
+            issued.wrong_answers += 1;
+            if issued.wrong_answers > WRONG_ANSWERS_ALLOWED {
+                codes.remove(&key);
+                return Err(CognitoError::new(
+                    "LimitExceededException",
+                    "Attempt limit exceeded, please try after some time.",
+                ));
+            }
             return Err(CognitoError::code_mismatch());
         }
         codes.remove(&key);
@@ -253,6 +267,22 @@ mod tests {
         );
         let again = codes.redeem("pool", "ada", Purpose::SignUp, &code, now);
         assert!(again.is_err(), "a code is used once");
+    }
+
+    #[test]
+    fn too_many_wrong_answers_use_the_code_up() {
+        let codes = Codes::default();
+        let now = SystemTime::now();
+        let code = codes.issue("pool", "ada", Purpose::SignUp, now);
+        let wrong = if code == "000000" { "000001" } else { "000000" };
+        for _ in 0..WRONG_ANSWERS_ALLOWED {
+            let refused = codes.redeem("pool", "ada", Purpose::SignUp, wrong, now);
+            assert_eq!(refused.unwrap_err().kind, "CodeMismatchException");
+        }
+        let limited = codes.redeem("pool", "ada", Purpose::SignUp, wrong, now);
+        assert_eq!(limited.unwrap_err().kind, "LimitExceededException");
+        let right_too_late = codes.redeem("pool", "ada", Purpose::SignUp, &code, now);
+        assert!(right_too_late.is_err(), "the guessed-at code is gone");
     }
 
     #[test]

@@ -60,10 +60,13 @@ impl Default for Sessions {
     }
 }
 
-fn random_bytes(length: usize) -> Vec<u8> {
+/// Secret randomness (b, a verifier no password answers, SECRET_BLOCK): none rather than zeros.
+fn random_bytes(length: usize) -> Result<Vec<u8>, CognitoError> {
     let mut bytes = vec![0u8; length];
-    let _ = SystemRandom::new().fill(&mut bytes);
-    bytes
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| CognitoError::new("InternalErrorException", "no randomness available"))?;
+    Ok(bytes)
 }
 
 /// The pool name clients hash: the part of the pool id after the underscore.
@@ -113,11 +116,11 @@ pub async fn challenge(
     // A user without a password gets a challenge no password answers.
     let verifier = match &password {
         Some(password) => srp::verifier(pool_name(&pool.id), user_id, password, &salt),
-        None => BigUint::from_bytes_be(&random_bytes(64)),
+        None => BigUint::from_bytes_be(&random_bytes(64)?),
     };
-    let b = BigUint::from_bytes_be(&random_bytes(64));
+    let b = BigUint::from_bytes_be(&random_bytes(64)?);
     let b_public = srp::server_public(&b, &verifier);
-    let secret_block = BASE64.encode(random_bytes(64));
+    let secret_block = BASE64.encode(random_bytes(64)?);
     let pending = Pending {
         client_id: client.id.clone(),
         user_id: user_id.to_string(),
