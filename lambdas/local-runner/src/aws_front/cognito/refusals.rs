@@ -28,8 +28,15 @@ const COGNITO_MESSAGES: [&str; 4] = [
     "User is not confirmed.",
 ];
 
-/// Request fields that are no secret and may appear in an error message.
-const PLAIN_FIELDS: [&str; 4] = ["ClientId", "UserPoolId", "AuthFlow", "ChallengeName"];
+/// Request fields that are no secret and may appear in an error message (`Name`: an
+/// attribute's, such as "email" in "Username should be an email.").
+const PLAIN_FIELDS: [&str; 5] = [
+    "ClientId",
+    "UserPoolId",
+    "AuthFlow",
+    "ChallengeName",
+    "Name",
+];
 
 /// Every string the request carried (tokens, passwords, usernames, codes), but the plain ones.
 fn carried_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
@@ -98,4 +105,29 @@ pub fn without_secrets(
         response.headers_mut().insert("x-amzn-errortype", kind);
     }
     response
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_carried_and_attribute_names_are_not() {
+        let input = json!({
+            "ClientId": "client-id",
+            "Username": "ada@example.com",
+            "Password": "Secret-Passw0rd",
+            "UserAttributes": [{"Name": "email", "Value": "ada@example.com"}],
+        });
+        let mut carried = Vec::new();
+        carried_strings(&input, &mut carried);
+        assert!(carried.contains(&"Secret-Passw0rd"));
+        assert!(carried.contains(&"ada@example.com"));
+        assert!(
+            !carried.contains(&"email"),
+            "an attribute name is no secret"
+        );
+        assert!(!carried.contains(&"client-id"));
+    }
 }
