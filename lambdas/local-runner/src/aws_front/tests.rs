@@ -27,9 +27,8 @@ async fn front_with_script_trigger() -> (String, String, String) {
     front_with_trigger_wired_to(TRIGGER_ALIAS_ARN).await
 }
 
-/// The same, with the pool's PreSignUp set to `trigger_arn` (the function has only the
-/// `live` alias and version 1).
-async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, String) {
+/// A fresh moto pool with one app client: (pool id, client id).
+async fn pool_with_client() -> (String, String) {
     let moto_sdk = emulator::setup_sdk().await;
     let pool_id = emulator::create_user_pool(&moto_sdk, &[]).await;
     let client = cognito::Client::new(&moto_sdk)
@@ -44,6 +43,13 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
         .and_then(|c| c.client_id())
         .unwrap()
         .to_string();
+    (pool_id, client_id)
+}
+
+/// The same, with the pool's PreSignUp set to `trigger_arn` (the function has only the
+/// `live` alias and version 1).
+async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, String) {
+    let (pool_id, client_id) = pool_with_client().await;
 
     let dir = temp_dir("front");
     let applied = Applied {
@@ -838,20 +844,7 @@ impl TriggerFront {
 }
 
 async fn front_with_both_triggers() -> TriggerFront {
-    let moto_sdk = emulator::setup_sdk().await;
-    let pool_id = emulator::create_user_pool(&moto_sdk, &[]).await;
-    let client = cognito::Client::new(&moto_sdk)
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("app")
-        .send()
-        .await
-        .unwrap();
-    let client_id = client
-        .user_pool_client()
-        .and_then(|c| c.client_id())
-        .unwrap()
-        .to_string();
+    let (pool_id, client_id) = pool_with_client().await;
     let dir = temp_dir("auto-confirm");
     let function = |name: &str, cases: &str| FunctionSpec {
         name: name.into(),
