@@ -36,6 +36,18 @@ setup-test-tools:
         echo "setup: installing tools/srp-client (npm ci)"
         npm ci --prefix "$client" --silent --no-audit --no-fund
     fi
+    # The Hosted UI's browser test drives Debian's Chromium through chromedriver
+    # (CHROMIUM and CHROMEDRIVER name others).
+    if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "setup: installing Debian's chromium and chromium-driver (apt-get)"
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null
+        else
+            echo "setup: the browser test needs Chromium and chromedriver: sudo apt-get install chromium chromium-driver (or set CHROMIUM and CHROMEDRIVER)" >&2
+            exit 1
+        fi
+    fi
 
 # Build the workspace (debug).
 build:

@@ -29,9 +29,17 @@
   password (and internal username) from moto's own state, for the runner's Cognito front
   to verify USER_SRP_AUTH. moto keeps the one copy of every password, whichever call set
   it, so the front never holds a copy that could drift. Loopback only, like moto itself.
+- Every token moto signs names the local issuer, `{AWS front URL}/{pool id}` (set by the
+  runner at start, POST /_local/cognito/issuer), where the front serves the discovery
+  document and JWKS that client libraries fetch; AWS's issuer cannot be fetched offline.
+- The Hosted UI's tokens come from moto's own minting (POST /_local/cognito/oauth-tokens
+  and oauth-refresh), with the granted scope and the nonce added, so GetUser,
+  GlobalSignOut and the authorizer know them as they know the API path's. moto has no
+  RevokeToken: POST /_local/cognito/revoke ends a refresh token and its access tokens.
 """
 
 import argparse
+import base64
 import copy
 import functools
 import importlib
@@ -50,6 +58,7 @@ import moto.dynamodb.models as dynamodb_models
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from moto.awslambda.models import LambdaFunction
+from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.base_backend import BackendDict, backend_lock
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -264,7 +273,12 @@ def serve_passwords(app):
                 pool = backend.user_pools.get(pool_id)
                 user = pool._get_user(username) if pool else None
                 if user:
-                    return {"Username": user.username, "Password": user.password}
+                    return {
+                        "Username": user.username,
+                        "Password": user.password,
+                        "UserStatus": user.status,
+                        "Enabled": user.enabled,
+                    }
         return None
 
     def wsgi(environ, start_response):
@@ -279,6 +293,131 @@ def serve_passwords(app):
         status = "200 OK" if found else "404 Not Found"
         start_response(status, [("Content-Type", "application/json")])
         return [json.dumps(found or {}).encode()]
+
+    return wsgi
+
+
+ISSUER_PATH = "/_local/cognito/issuer"
+OAUTH_TOKENS_PATH = "/_local/cognito/oauth-tokens"
+OAUTH_REFRESH_PATH = "/_local/cognito/oauth-refresh"
+REVOKE_PATH = "/_local/cognito/revoke"
+# What the token being minted adds to moto's claims: the local issuer's base (set by the
+# runner at start), and for Hosted UI tokens the scope granted and the nonce asked for.
+MINTING = {"issuer_base": None, "scope": None, "nonce": None}
+
+
+def local_issuer_and_oauth_claims() -> None:
+    """Every token moto signs names the local issuer `{base}/{pool id}` (the AWS front's
+    URL, where discovery and JWKS are served) instead of AWS's, whose documents cannot be
+    fetched offline; Hosted UI tokens also carry their scope and nonce."""
+    create = CognitoIdpUserPool.create_jwt
+
+    def create_jwt(self, client_id, username, token_use, expires_in=60 * 60, extra_data=None):
+        extra = dict(extra_data or {})
+        if MINTING["issuer_base"]:
+            extra["iss"] = f"{MINTING['issuer_base']}/{self.id}"
+        if token_use == "access" and MINTING["scope"]:
+            extra["scope"] = MINTING["scope"]
+        if token_use == "id" and MINTING["nonce"]:
+            extra["nonce"] = MINTING["nonce"]
+        return create(self, client_id, username, token_use, expires_in, extra)
+
+    CognitoIdpUserPool.create_jwt = create_jwt
+
+
+def find_pool(pool_id: str):
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for regions in cognitoidp_backends.values():
+        for backend in regions.values():
+            if pool_id in backend.user_pools:
+                return backend.user_pools[pool_id]
+    return None
+
+
+def mint(pool, client_id: str, username: str, origin_jti: str, grant: dict) -> dict:
+    """Access and (with the openid scope) ID tokens, as the Hosted UI's token endpoint
+    gives them: the granted scopes in the access token, the nonce in the ID token."""
+    MINTING.update(scope=grant["scope"], nonce=grant.get("nonce"))
+    try:
+        access, expires_in = pool.create_access_token(client_id, username, origin_jti)
+        tokens = {"access_token": access, "expires_in": expires_in, "token_type": "Bearer"}
+        if "openid" in grant["scope"].split():
+            tokens["id_token"], _ = pool.create_id_token(client_id, username, origin_jti)
+        return tokens
+    finally:
+        MINTING.update(scope=None, nonce=None)
+
+
+def oauth_tokens(asked: dict):
+    """{UserPoolId, ClientId, Username, Scope, Nonce?}: a new grant's tokens."""
+    pool = find_pool(str(asked["UserPoolId"]))
+    user = pool._get_user(str(asked["Username"])) if pool else None
+    client_id = str(asked["ClientId"])
+    if not user or client_id not in pool.clients:
+        return None
+    refresh, origin_jti = pool.create_refresh_token(client_id, user.username)
+    grant = {"scope": str(asked["Scope"]), "nonce": asked.get("Nonce")}
+    # Kept on the pool, so a snapshot keeps it with the refresh token it belongs to.
+    pool.__dict__.setdefault("oauth_grants", {})[refresh] = {"scope": grant["scope"]}
+    return {**mint(pool, client_id, user.username, origin_jti, grant), "refresh_token": refresh}
+
+
+def oauth_refresh(asked: dict):
+    """{UserPoolId, ClientId, RefreshToken}: new tokens for a live refresh token of that
+    client, with the scopes it was granted (the API path's ones for an API-path token)."""
+    pool = find_pool(str(asked["UserPoolId"]))
+    refresh = str(asked["RefreshToken"])
+    held = pool.refresh_tokens.get(refresh) if pool else None
+    if not held or held[0] != str(asked["ClientId"]) or not held[1]:
+        return None
+    client_id, username, origin_jti = held
+    grant = pool.__dict__.get("oauth_grants", {}).get(refresh, {"scope": "aws.cognito.signin.user.admin"})
+    return mint(pool, client_id, username, origin_jti, grant)
+
+
+def revoke(asked: dict):
+    """{UserPoolId, ClientId, Token}: RevokeToken, which moto lacks. A refresh token of that
+    client stops working, and so do the access tokens issued from it; any other token is
+    left alone and the answer is the same (RFC 7009: nothing to learn from it)."""
+    pool = find_pool(str(asked["UserPoolId"]))
+    token = str(asked["Token"])
+    held = pool.refresh_tokens.get(token) if pool else None
+    if not held or held[0] != str(asked["ClientId"]):
+        return {"Revoked": False}
+    origin_jti = held[2]
+    pool.refresh_tokens[token] = None
+    for access in list(pool.access_tokens):
+        payload = access.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        if claims.get("origin_jti") == origin_jti:
+            pool.access_tokens.pop(access)
+    return {"Revoked": True}
+
+
+def set_issuer(asked: dict):
+    MINTING["issuer_base"] = str(asked["Base"]).rstrip("/")
+    return {"Issuer": MINTING["issuer_base"] + "/{UserPoolId}"}
+
+
+def serve_local_cognito(app):
+    """The runner's own Cognito calls (loopback only, like moto; the AWS front never
+    forwards /_local/ paths): the local issuer, and Hosted UI tokens and their refresh."""
+    handlers = {ISSUER_PATH: set_issuer, OAUTH_TOKENS_PATH: oauth_tokens, OAUTH_REFRESH_PATH: oauth_refresh, REVOKE_PATH: revoke}
+
+    def wsgi(environ, start_response):
+        handler = handlers.get(environ.get("PATH_INFO"))
+        if handler is None or environ.get("REQUEST_METHOD") != "POST":
+            return app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            asked = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with COGNITO_LOCK:
+                answer = handler(asked)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            answer = None
+        start_response("200 OK" if answer else "404 Not Found", [("Content-Type", "application/json")])
+        return [json.dumps(answer or {}).encode()]
 
     return wsgi
 
@@ -299,10 +438,12 @@ def main() -> None:
     CognitoIdpResponse.call_action = one_at_a_time(CognitoIdpResponse.call_action, COGNITO_LOCK)
     transactions_back_up_their_items()
     keep_logging_config()
+    local_issuer_and_oauth_claims()
 
     if args.load_state:
         print(f"moto: restored {load_state(args.load_state)} backends", flush=True)
-    app = with_save_state(serve_passwords(DomainDispatcherApplication(create_backend_app)), args.save_state)
+    app = DomainDispatcherApplication(create_backend_app)
+    app = with_save_state(serve_local_cognito(serve_passwords(app)), args.save_state)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

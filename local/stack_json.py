@@ -9,6 +9,7 @@ runner = json.load(open(runner_path))
 stack = {
     "aws_endpoint_url": runner["aws_endpoint_url"],
     "api_url": runner["api_url"],
+    "hosted_ui_url": runner["hosted_ui_url"],
     "region": outputs["region"],
     "user_pool_id": outputs["user_pool_id"],
     "user_pool_client_id": outputs["user_pool_client_id"],

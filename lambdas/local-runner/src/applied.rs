@@ -65,6 +65,15 @@ pub struct AppClient {
     pub prevent_user_existence_errors: bool,
     /// `auth_session_validity`: how long a sign-in challenge may be answered.
     pub auth_session_minutes: u64,
+    /// Where the Hosted UI may redirect after sign-in and after sign-out (exact matches).
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+    /// `allowed_oauth_flows` ("code", "implicit"), empty unless
+    /// `allowed_oauth_flows_user_pool_client` is set.
+    pub oauth_flows: BTreeSet<String>,
+    pub oauth_scopes: BTreeSet<String>,
+    /// Set for a confidential client: its token requests must carry it.
+    pub client_secret: Option<String>,
 }
 
 /// A pool's `password_policy` block (Cognito's defaults where it is absent).
@@ -475,16 +484,19 @@ fn parse_password_policy(policy: &Value) -> PasswordPolicy {
 }
 
 fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
-    let write_attributes = r.values["write_attributes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|a| a.as_str().map(str::to_string))
-        .collect();
+    let strings = |name: &str| -> Vec<String> {
+        r.values[name]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect()
+    };
+    let oauth_enabled = r.values["allowed_oauth_flows_user_pool_client"] == true;
     Ok(AppClient {
         id: required(r, "id")?.to_string(),
         user_pool_id: required(r, "user_pool_id")?.to_string(),
-        write_attributes,
+        write_attributes: strings("write_attributes").into_iter().collect(),
         prevent_user_existence_errors: str_attr(r.values, "prevent_user_existence_errors")
             == Some("ENABLED"),
         // Cognito's default is 3 minutes.
@@ -492,6 +504,17 @@ fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
             .as_u64()
             .filter(|m| *m > 0)
             .unwrap_or(3),
+        callback_urls: strings("callback_urls"),
+        logout_urls: strings("logout_urls"),
+        oauth_flows: if oauth_enabled {
+            strings("allowed_oauth_flows").into_iter().collect()
+        } else {
+            BTreeSet::new()
+        },
+        oauth_scopes: strings("allowed_oauth_scopes").into_iter().collect(),
+        client_secret: str_attr(r.values, "client_secret")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -666,6 +689,11 @@ mod tests {
         assert!(!client.write_attributes.contains("email_verified"));
         assert!(client.prevent_user_existence_errors);
         assert_eq!(client.auth_session_minutes, 3);
+        assert_eq!(client.callback_urls, ["healthtech://auth/callback"]);
+        assert_eq!(client.logout_urls, ["healthtech://auth/signout"]);
+        assert_eq!(client.oauth_flows, ["code".to_string()].into());
+        assert!(client.oauth_scopes.contains("openid"));
+        assert_eq!(client.client_secret, None);
     }
 
     #[test]

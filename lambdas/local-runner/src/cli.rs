@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage: local-runner --applied <terraform show -json file> --moto <url> \
-[--aws-port N] [--api-port N] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
+[--aws-port N] [--api-port N] [--hosted-ui-port N] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
 [--ready-file FILE]";
 
 #[derive(Debug)]
@@ -12,6 +12,8 @@ pub struct Args {
     pub moto: String,
     pub aws_port: u16,
     pub api_port: u16,
+    /// The Hosted UI (sign-in pages, OAuth2 endpoints, the local callback).
+    pub hosted_ui_port: u16,
     pub work_dir: PathBuf,
     pub logs_dir: PathBuf,
     /// Where the Cognito front writes the emails and texts it "sends" (codes, passwords).
@@ -28,6 +30,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         moto: String::new(),
         aws_port: 0,
         api_port: 0,
+        hosted_ui_port: 0,
         work_dir: PathBuf::from(".local/runner"),
         logs_dir: PathBuf::from(".local/logs"),
         outbox_dir: PathBuf::from(".local/outbox"),
@@ -48,6 +51,9 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--api-port" => {
                 parsed.api_port = u16::try_from(number(&value)?).map_err(|e| e.to_string())?
+            }
+            "--hosted-ui-port" => {
+                parsed.hosted_ui_port = u16::try_from(number(&value)?).map_err(|e| e.to_string())?
             }
             "--work-dir" => parsed.work_dir = PathBuf::from(value),
             "--logs-dir" => parsed.logs_dir = PathBuf::from(value),

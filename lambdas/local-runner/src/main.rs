@@ -6,6 +6,7 @@ mod applied;
 mod aws_front;
 mod cli;
 mod functions;
+mod hosted_ui;
 mod http;
 mod iam;
 mod rest_api;
@@ -135,6 +136,9 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let api_listener = TcpListener::bind(("127.0.0.1", args.api_port))
         .await
         .map_err(|e| format!("API port: {e}"))?;
+    let hosted_ui_listener = TcpListener::bind(("127.0.0.1", args.hosted_ui_port))
+        .await
+        .map_err(|e| format!("Hosted UI port {}: {e}", args.hosted_ui_port))?;
     let aws_endpoint_url = format!(
         "http://{}",
         aws_listener.local_addr().map_err(|e| e.to_string())?
@@ -145,7 +149,20 @@ async fn run(args: cli::Args) -> Result<(), String> {
         api.stage_name
     );
 
+    // `localhost`, as the callback URLs Terraform registers for it name it.
+    let hosted_ui_url = format!(
+        "http://localhost:{}",
+        hosted_ui_listener
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .port()
+    );
+
     let moto = Moto::new(&args.moto, &applied.region);
+    // Every token moto signs from now on names the local issuer.
+    moto.local_cognito("issuer", &serde_json::json!({"Base": aws_endpoint_url}))
+        .await?
+        .ok_or("moto did not take the local issuer")?;
     aws_front::relax_transport_conditions(&moto, &applied.bucket_policies).await?;
     let identities = Arc::new(iam::Identities::mint(&applied));
     let functions = Arc::new(Functions::new(
@@ -167,12 +184,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
         transactions: aws_front::InFlight::new(applied.table_keys.clone()),
         throttles: aws_front::Throttles::default(),
         cognito: aws_front::CognitoState::new(&args.outbox_dir),
+        urls: aws_front::LocalUrls {
+            aws_endpoint_url: aws_endpoint_url.clone(),
+            hosted_ui_url: hosted_ui_url.clone(),
+        },
     });
+    let hosted_ui = Arc::new(hosted_ui::HostedUi::new(
+        front.clone(),
+        hosted_ui_url.clone(),
+        api_url.clone(),
+    ));
     let gateway = Arc::new(Gateway {
         applied: applied.clone(),
         api,
         functions,
-        authorizer: Authorizer::new(moto, &applied.region),
+        authorizer: Authorizer::new(moto, &aws_endpoint_url),
     });
 
     let aws_server = tokio::spawn(http::serve(aws_listener, move |_, request| {
@@ -181,13 +207,17 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let api_server = tokio::spawn(http::serve(api_listener, move |peer, request| {
         rest_api::handle(gateway.clone(), peer, request)
     }));
+    let hosted_ui_server =
+        tokio::spawn(
+            async move { axum::serve(hosted_ui_listener, hosted_ui::router(hosted_ui)).await },
+        );
 
     println!(
-        "local-runner: AWS front on {aws_endpoint_url} (moto at {}), REST API stage at {api_url}",
+        "local-runner: AWS front on {aws_endpoint_url} (moto at {}), REST API stage at {api_url}, Hosted UI at {hosted_ui_url}",
         args.moto
     );
     if let Some(ready_file) = &args.ready_file {
-        let ready = serde_json::json!({"aws_endpoint_url": aws_endpoint_url, "api_url": api_url, "pid": std::process::id()});
+        let ready = serde_json::json!({"aws_endpoint_url": aws_endpoint_url, "api_url": api_url, "hosted_ui_url": hosted_ui_url, "pid": std::process::id()});
         std::fs::write(ready_file, ready.to_string())
             .map_err(|e| format!("{}: {e}", ready_file.display()))?;
     }
@@ -196,6 +226,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
     println!("local-runner: stopping");
     aws_server.abort();
     api_server.abort();
+    hosted_ui_server.abort();
     Ok(())
 }
 

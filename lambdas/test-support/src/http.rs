@@ -69,6 +69,14 @@ async fn exchange_unbounded(
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    // A body's length, unless the caller states it (or deliberately sends none).
+    if !body.is_empty()
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
     let mut stream = TcpStream::connect(host).await.expect("connect");
     stream.write_all(request.as_bytes()).await.unwrap();

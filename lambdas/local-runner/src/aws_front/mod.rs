@@ -6,9 +6,10 @@
 
 mod access;
 mod cognito;
+mod discovery;
 mod errors;
 mod lambda;
-mod moto;
+pub mod moto;
 mod moto_gaps;
 mod throttles;
 mod transactions;
@@ -16,6 +17,7 @@ mod transactions;
 pub use moto_gaps::relax_transport_conditions;
 
 pub use cognito::State as CognitoState;
+pub use cognito::call as cognito_call;
 pub use moto::Moto;
 pub use throttles::Throttles;
 pub use transactions::InFlight;
@@ -63,6 +65,15 @@ pub struct Front {
     pub throttles: Throttles,
     /// Sign-in challenges and codes outstanding, and the outbox messages go to.
     pub cognito: CognitoState,
+    /// The pools' local issuer is `{aws_endpoint_url}/{pool id}`; its discovery document
+    /// points at the Hosted UI's endpoints.
+    pub urls: LocalUrls,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LocalUrls {
+    pub aws_endpoint_url: String,
+    pub hosted_ui_url: String,
 }
 
 pub async fn handle(front: Arc<Front>, request: Request) -> Response {
@@ -76,6 +87,11 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
     }
     if is_moto_control(parts.uri.path()) {
         return http::json(404, &serde_json::json!({"message": "Not Found"}));
+    }
+    if parts.method == hyper::Method::GET
+        && let Some(document) = discovery::serve(&front, parts.uri.path()).await
+    {
+        return document;
     }
     let caller = match access::authorize(&front, &parts, &body) {
         Ok(caller) => caller.cloned(),

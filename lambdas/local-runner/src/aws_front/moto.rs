@@ -24,6 +24,16 @@ pub struct Moto {
     client: HttpClient,
 }
 
+/// A user as moto holds them.
+#[derive(Debug)]
+pub struct StoredUser {
+    pub username: String,
+    pub password: Option<String>,
+    /// UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED...
+    pub status: String,
+    pub enabled: bool,
+}
+
 #[derive(Debug)]
 pub struct MotoReply {
     pub status: u16,
@@ -96,17 +106,36 @@ impl Moto {
         }
     }
 
-    /// The user's current password and internal username from moto's own state
-    /// (`local/moto_server.py`), for verifying USER_SRP_AUTH; None when there is no such user.
-    pub async fn password(
+    /// The user as moto holds them (`local/moto_server.py`): internal username, current
+    /// password, status; None when there is no such user. For the front's own password
+    /// checks (USER_SRP_AUTH, the Hosted UI's login).
+    pub async fn stored_user(
         &self,
         pool_id: &str,
         username: &str,
-    ) -> Result<Option<(String, Option<String>)>, String> {
+    ) -> Result<Option<StoredUser>, String> {
         let input = serde_json::json!({"UserPoolId": pool_id, "Username": username});
+        let Some(found) = self.local_cognito("password", &input).await? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredUser {
+            username: found["Username"].as_str().unwrap_or(username).to_string(),
+            password: found["Password"].as_str().map(str::to_string),
+            status: found["UserStatus"].as_str().unwrap_or_default().to_string(),
+            enabled: found["Enabled"].as_bool().unwrap_or(true),
+        }))
+    }
+
+    /// One of the wrapper's own Cognito calls (`POST /_local/cognito/{call}`: password,
+    /// issuer, oauth-tokens, oauth-refresh, revoke); None when it found nothing.
+    pub async fn local_cognito(
+        &self,
+        call: &str,
+        input: &serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, String> {
         let request = hyper::Request::builder()
             .method("POST")
-            .uri(format!("{}/_local/cognito/password", self.endpoint))
+            .uri(format!("{}/_local/cognito/{call}", self.endpoint))
             .header("content-type", "application/json");
         let reply = self
             .exchange(request, Bytes::from(input.to_string()))
@@ -115,15 +144,11 @@ impl Moto {
             return Ok(None);
         }
         if !reply.is_success() {
-            return Err(format!("password lookup answered {}", reply.status));
+            return Err(format!("moto's {call} answered {}", reply.status));
         }
-        let found: serde_json::Value =
-            serde_json::from_slice(&reply.body).map_err(|e| e.to_string())?;
-        let internal = found["Username"].as_str().unwrap_or(username).to_string();
-        Ok(Some((
-            internal,
-            found["Password"].as_str().map(str::to_string),
-        )))
+        serde_json::from_slice(&reply.body)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 
     /// The credential scope moto picks its region's backend by, for a request that came

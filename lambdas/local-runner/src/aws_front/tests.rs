@@ -116,6 +116,10 @@ async fn serve_front(
         moto: Moto::new(moto, emulator::REGION),
         throttles: Throttles::default(),
         cognito: CognitoState::new(&dir.join("outbox")),
+        urls: crate::aws_front::LocalUrls {
+            aws_endpoint_url: endpoint.clone(),
+            hosted_ui_url: "http://localhost:1".into(),
+        },
     });
     let serving = front.clone();
     tokio::spawn(http::serve(listener, move |_, request| {

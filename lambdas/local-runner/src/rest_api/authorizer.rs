@@ -37,15 +37,16 @@ pub type Claims = Map<String, Value>;
 
 pub struct Authorizer {
     moto: Moto,
-    region: String,
+    /// The pools' local issuer is `{aws_endpoint_url}/{pool id}` (see `aws_front::issuer`).
+    aws_endpoint_url: String,
     jwks: Mutex<HashMap<String, Value>>,
 }
 
 impl Authorizer {
-    pub fn new(moto: Moto, region: &str) -> Self {
+    pub fn new(moto: Moto, aws_endpoint_url: &str) -> Self {
         Authorizer {
             moto,
-            region: region.to_string(),
+            aws_endpoint_url: aws_endpoint_url.to_string(),
             jwks: Mutex::new(HashMap::new()),
         }
     }
@@ -81,9 +82,7 @@ impl Authorizer {
             .user_pools
             .iter()
             .filter(|p| pool_arns.contains(&p.arn))
-            .find(|p| {
-                issuer == format!("https://cognito-idp.{}.amazonaws.com/{}", self.region, p.id)
-            })
+            .find(|p| issuer == format!("{}/{}", self.aws_endpoint_url, p.id))
             .ok_or(Rejection::Issuer)?;
 
         let key = self

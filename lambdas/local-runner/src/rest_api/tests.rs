@@ -48,7 +48,7 @@ async fn serve_api_with(
         &crate::iam::Identities::mint(&applied),
     ));
     let api = applied.rest_api.clone().unwrap();
-    let authorizer = Authorizer::new(Moto::new(nowhere, &applied.region), &applied.region);
+    let authorizer = Authorizer::new(Moto::new(nowhere, &applied.region), nowhere);
     let gateway = Arc::new(Gateway {
         applied: Arc::new(applied),
         api,

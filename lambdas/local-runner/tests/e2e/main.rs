@@ -16,6 +16,7 @@ mod api;
 mod cognito;
 mod deletion;
 mod faults;
+mod hosted_ui;
 mod hygiene;
 mod iam;
 mod journeys;
@@ -212,6 +213,23 @@ async fn the_platform_runs_locally_end_to_end() {
                 &users,
                 &api,
                 &stack.info.aws_endpoint_url,
+            ),
+        )
+        .await;
+
+    checks
+        .run(
+            "the Hosted UI refuses bad input as Cognito does",
+            hosted_ui::the_hosted_ui_refuses_bad_input(&stack.info),
+        )
+        .await;
+    checks
+        .run(
+            "a person signs up and in through the Hosted UI in a real browser",
+            hosted_ui::a_person_signs_up_and_in_through_the_hosted_ui(
+                &stack.info,
+                &users,
+                &secrets,
             ),
         )
         .await;

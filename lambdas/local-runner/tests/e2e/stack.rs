@@ -7,6 +7,7 @@ use std::process::Command;
 pub struct StackInfo {
     pub aws_endpoint_url: String,
     pub api_url: String,
+    pub hosted_ui_url: String,
     pub region: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -46,6 +47,9 @@ fn just_with(dir: &PathBuf, recipe: &str, env: &[(&str, &str)]) -> std::process:
         .arg(recipe)
         .env("LOCAL_STACK_DIR", dir)
         .env("LOCAL_RUNNER_BIN", env!("CARGO_BIN_EXE_local-runner"))
+        // Any free port for the Hosted UI: stacks run side by side (the registered local
+        // callback stays on the default port; the browser test follows it by hand).
+        .env("LOCAL_HOSTED_UI_PORT", "0")
         .envs(env.iter().copied());
     if std::env::var_os("TF_PLUGIN_DIR").is_none() && PathBuf::from("/opt/tf-plugins").is_dir() {
         command.env("TF_PLUGIN_DIR", "/opt/tf-plugins");
@@ -120,6 +124,7 @@ fn blank_info() -> StackInfo {
     StackInfo {
         aws_endpoint_url: String::new(),
         api_url: String::new(),
+        hosted_ui_url: String::new(),
         region: String::new(),
         user_pool_id: String::new(),
         user_pool_client_id: String::new(),
@@ -144,6 +149,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
             "api_url",
             "aws_endpoint_url",
             "bucket_name",
+            "hosted_ui_url",
             "profile_shards",
             "region",
             "table_name",
@@ -156,6 +162,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
     StackInfo {
         aws_endpoint_url: field("aws_endpoint_url"),
         api_url: field("api_url"),
+        hosted_ui_url: field("hosted_ui_url"),
         region: field("region"),
         user_pool_id: field("user_pool_id"),
         user_pool_client_id: field("user_pool_client_id"),

@@ -192,6 +192,12 @@ async fn before_moto(
             messages::confirm_forgot_password(front, input).await?;
             forward(After::Nothing)
         }
+        // moto has no RevokeToken: the front asks the wrapper (local/moto_server.py).
+        "RevokeToken" => Ok(Before::Answered(
+            revoke_token(front, input)
+                .await
+                .unwrap_or_else(CognitoError::into_response),
+        )),
         // moto has no ResendConfirmationCode: the front is the whole operation.
         "ResendConfirmationCode" => Ok(Before::Answered(
             messages::resend_confirmation_code(front, input)
@@ -200,6 +206,69 @@ async fn before_moto(
         )),
         _ => forward(After::Nothing),
     }
+}
+
+/// RevokeToken: the refresh token stops working, and so do the access tokens issued from
+/// it. An unknown or another client's token is answered the same (RFC 7009).
+pub async fn revoke_token(front: &Front, input: &Value) -> Result<Response, CognitoError> {
+    let (Some(token), Some(client_id)) = (input["Token"].as_str(), input["ClientId"].as_str())
+    else {
+        return Err(CognitoError::invalid_parameter(
+            "RevokeToken needs Token and ClientId.",
+        ));
+    };
+    let Some((client, _)) = client_and_pool(front, Some(client_id)) else {
+        return Err(CognitoError::new(
+            "ResourceNotFoundException",
+            "User pool client does not exist.",
+        ));
+    };
+    let asked = json!({"UserPoolId": client.user_pool_id, "ClientId": client.id, "Token": token});
+    front
+        .moto
+        .local_cognito("revoke", &asked)
+        .await
+        .map_err(|e| CognitoError::new("InternalErrorException", &e))?;
+    Ok(crate::http::response(200, JSON, "{}"))
+}
+
+/// A Cognito operation made in-process (the Hosted UI's pages), through everything the
+/// front does for it over HTTP: triggers, rules, codes, the outbox.
+pub async fn call(front: &Front, operation: &str, input: &Value) -> Result<Value, Refusal> {
+    use http_body_util::BodyExt;
+    let mut request = hyper::Request::new(());
+    *request.method_mut() = hyper::Method::POST;
+    let target = format!("AWSCognitoIdentityProviderService.{operation}");
+    if let Ok(target) = hyper::header::HeaderValue::from_str(&target) {
+        request.headers_mut().insert("x-amz-target", target);
+    }
+    request.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(JSON),
+    );
+    let (parts, ()) = request.into_parts();
+    let response = handle(front, operation, parts, Bytes::from(input.to_string())).await;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let value: Value = serde_json::from_slice(&body).unwrap_or_default();
+    if status.is_success() {
+        Ok(value)
+    } else {
+        Err(Refusal {
+            message: value["message"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+/// A Cognito error answer's message, as `call` returns it (pages show it).
+#[derive(Debug)]
+pub struct Refusal {
+    pub message: String,
 }
 
 fn client_and_pool<'a>(

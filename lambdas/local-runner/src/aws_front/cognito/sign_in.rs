@@ -5,7 +5,7 @@
 //! client sees Cognito's exchange and moto's tokens, which GetUser, GlobalSignOut and
 //! ChangePassword know.
 //!
-//! The password comes from moto's own state (`Moto::password`): moto is where every path
+//! The password comes from moto's own state (`Moto::stored_user`): moto is where every path
 //! that sets a password (SignUp, AdminCreateUser, AdminSetUserPassword, ChangePassword,
 //! ConfirmForgotPassword, NEW_PASSWORD_REQUIRED) stores it, so a copy kept here could only
 //! drift from it.
@@ -103,10 +103,10 @@ pub async fn challenge(
     };
     let password = front
         .moto
-        .password(&pool.id, user_id)
+        .stored_user(&pool.id, user_id)
         .await
         .map_err(|e| CognitoError::new("InternalErrorException", &e))?
-        .and_then(|(_, password)| password);
+        .and_then(|user| user.password);
     let sessions = &front.cognito.sessions;
     let salt_tag = hmac::sign(
         &sessions.salt_key,

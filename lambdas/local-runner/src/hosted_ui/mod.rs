@@ -1,0 +1,79 @@
+//! The Cognito Hosted UI, locally: the sign-in pages (`pages`), the OAuth2 endpoints
+//! (`authorize`, `token`), and a local callback that shows a person the whole flow
+//! (`callback`). Every rule comes from what Terraform applied (the app client's callback
+//! and logout URLs, OAuth flows and scopes, the pool's password policy and triggers), and
+//! every sign-up, confirmation and reset goes through the AWS front's Cognito operations,
+//! so triggers, attribute rules, codes and the outbox are the API path's.
+
+mod authorize;
+mod callback;
+mod grants;
+// A page that cannot go on returns the response it answers with; one per request.
+#[allow(clippy::result_large_err)]
+mod pages;
+mod token;
+
+use crate::aws_front::Front;
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+pub struct HostedUi {
+    pub front: Arc<Front>,
+    /// Where this UI answers: `http://localhost:{port}`.
+    pub url: String,
+    /// The REST stage, for the local callback's `GET /users/me`.
+    pub api_url: String,
+    grants: grants::Grants,
+    callback: callback::Started,
+}
+
+impl HostedUi {
+    pub fn new(front: Arc<Front>, url: String, api_url: String) -> HostedUi {
+        HostedUi {
+            front,
+            url,
+            api_url,
+            grants: grants::Grants::default(),
+            callback: callback::Started::default(),
+        }
+    }
+}
+
+/// Cognito's redirects are 302 Found (axum's `Redirect` offers 303 and 307).
+fn found(location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::FOUND,
+        [(axum::http::header::LOCATION, location.to_string())],
+    )
+        .into_response()
+}
+
+pub fn router(ui: Arc<HostedUi>) -> Router {
+    Router::new()
+        .route("/oauth2/authorize", get(authorize::authorize))
+        .route("/login", get(pages::login_page).post(pages::login))
+        .route("/signup", get(pages::signup_page).post(pages::signup))
+        .route("/confirm", get(pages::confirm_page).post(pages::confirm))
+        .route(
+            "/forgotPassword",
+            get(pages::forgot_page).post(pages::forgot),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(pages::confirm_forgot_page).post(pages::confirm_forgot),
+        )
+        .route("/logout", get(pages::logout))
+        .route("/oauth2/token", post(token::token))
+        .route(
+            "/oauth2/userInfo",
+            get(token::user_info).post(token::user_info),
+        )
+        .route("/oauth2/revoke", post(token::revoke))
+        .route("/local/authorize-url", post(callback::authorize_url))
+        .route("/local/callback", get(callback::callback))
+        .route("/local/signed-out", get(callback::signed_out))
+        .fallback(pages::not_found)
+        .with_state(ui)
+}
