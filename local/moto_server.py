@@ -29,9 +29,10 @@
   password (and internal username) from moto's own state, for the runner's Cognito front
   to verify USER_SRP_AUTH. moto keeps the one copy of every password, whichever call set
   it, so the front never holds a copy that could drift. Loopback only, like moto itself.
-- Every token moto signs names the local issuer, `{AWS front URL}/{pool id}` (set by the
-  runner at start, POST /_local/cognito/issuer), where the front serves the discovery
-  document and JWKS that client libraries fetch; AWS's issuer cannot be fetched offline.
+- Every token moto signs for a runner names that runner's local issuer, `{AWS front
+  URL}/{pool id}` (the front says which in an X-Local-Issuer-Base header on what it
+  forwards), where the front serves the discovery document and JWKS that client libraries
+  fetch; AWS's issuer cannot be fetched offline.
 - The Hosted UI's tokens come from moto's own minting (POST /_local/cognito/oauth-tokens
   and oauth-refresh), with the granted scope and the nonce added, so GetUser,
   GlobalSignOut and the authorizer know them as they know the API path's. moto has no
@@ -297,13 +298,27 @@ def serve_passwords(app):
     return wsgi
 
 
-ISSUER_PATH = "/_local/cognito/issuer"
 OAUTH_TOKENS_PATH = "/_local/cognito/oauth-tokens"
 OAUTH_REFRESH_PATH = "/_local/cognito/oauth-refresh"
 REVOKE_PATH = "/_local/cognito/revoke"
-# What the token being minted adds to moto's claims: the local issuer's base (set by the
-# runner at start), and for Hosted UI tokens the scope granted and the nonce asked for.
-MINTING = {"issuer_base": None, "scope": None, "nonce": None}
+# What the tokens this request's thread mints add to moto's claims: the local issuer's
+# base (the X-Local-Issuer-Base header), and for Hosted UI tokens the scope granted and
+# the nonce asked for.
+MINTING = threading.local()
+
+
+def naming_the_local_issuer(app):
+    """Tokens minted while answering a request name the issuer of the runner that sent it;
+    without the header, moto's own (AWS's) issuer."""
+
+    def wsgi(environ, start_response):
+        MINTING.issuer_base = environ.get("HTTP_X_LOCAL_ISSUER_BASE")
+        try:
+            return app(environ, start_response)
+        finally:
+            MINTING.issuer_base = None
+
+    return wsgi
 
 
 def local_issuer_and_oauth_claims() -> None:
@@ -314,12 +329,14 @@ def local_issuer_and_oauth_claims() -> None:
 
     def create_jwt(self, client_id, username, token_use, expires_in=60 * 60, extra_data=None):
         extra = dict(extra_data or {})
-        if MINTING["issuer_base"]:
-            extra["iss"] = f"{MINTING['issuer_base']}/{self.id}"
-        if token_use == "access" and MINTING["scope"]:
-            extra["scope"] = MINTING["scope"]
-        if token_use == "id" and MINTING["nonce"]:
-            extra["nonce"] = MINTING["nonce"]
+        base = getattr(MINTING, "issuer_base", None)
+        if base:
+            extra["iss"] = f"{base.rstrip('/')}/{self.id}"
+        scope, nonce = getattr(MINTING, "scope", None), getattr(MINTING, "nonce", None)
+        if token_use == "access" and scope:
+            extra["scope"] = scope
+        if token_use == "id" and nonce:
+            extra["nonce"] = nonce
         return create(self, client_id, username, token_use, expires_in, extra)
 
     CognitoIdpUserPool.create_jwt = create_jwt
@@ -338,7 +355,7 @@ def find_pool(pool_id: str):
 def mint(pool, client_id: str, username: str, origin_jti: str, grant: dict) -> dict:
     """Access and (with the openid scope) ID tokens, as the Hosted UI's token endpoint
     gives them: the granted scopes in the access token, the nonce in the ID token."""
-    MINTING.update(scope=grant["scope"], nonce=grant.get("nonce"))
+    MINTING.scope, MINTING.nonce = grant["scope"], grant.get("nonce")
     try:
         access, expires_in = pool.create_access_token(client_id, username, origin_jti)
         tokens = {"access_token": access, "expires_in": expires_in, "token_type": "Bearer"}
@@ -346,7 +363,7 @@ def mint(pool, client_id: str, username: str, origin_jti: str, grant: dict) -> d
             tokens["id_token"], _ = pool.create_id_token(client_id, username, origin_jti)
         return tokens
     finally:
-        MINTING.update(scope=None, nonce=None)
+        MINTING.scope, MINTING.nonce = None, None
 
 
 def oauth_tokens(asked: dict):
@@ -395,15 +412,10 @@ def revoke(asked: dict):
     return {"Revoked": True}
 
 
-def set_issuer(asked: dict):
-    MINTING["issuer_base"] = str(asked["Base"]).rstrip("/")
-    return {"Issuer": MINTING["issuer_base"] + "/{UserPoolId}"}
-
-
 def serve_local_cognito(app):
     """The runner's own Cognito calls (loopback only, like moto; the AWS front never
-    forwards /_local/ paths): the local issuer, and Hosted UI tokens and their refresh."""
-    handlers = {ISSUER_PATH: set_issuer, OAUTH_TOKENS_PATH: oauth_tokens, OAUTH_REFRESH_PATH: oauth_refresh, REVOKE_PATH: revoke}
+    forwards /_local/ paths): Hosted UI tokens, their refresh, RevokeToken."""
+    handlers = {OAUTH_TOKENS_PATH: oauth_tokens, OAUTH_REFRESH_PATH: oauth_refresh, REVOKE_PATH: revoke}
 
     def wsgi(environ, start_response):
         handler = handlers.get(environ.get("PATH_INFO"))
@@ -444,6 +456,7 @@ def main() -> None:
         print(f"moto: restored {load_state(args.load_state)} backends", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
     app = with_save_state(serve_local_cognito(serve_passwords(app)), args.save_state)
+    app = naming_the_local_issuer(app)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

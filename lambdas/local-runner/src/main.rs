@@ -158,11 +158,8 @@ async fn run(args: cli::Args) -> Result<(), String> {
             .port()
     );
 
-    let moto = Moto::new(&args.moto, &applied.region);
-    // Every token moto signs from now on names the local issuer.
-    moto.local_cognito("issuer", &serde_json::json!({"Base": aws_endpoint_url}))
-        .await?
-        .ok_or("moto did not take the local issuer")?;
+    // Every token moto signs for this runner names its local issuer.
+    let moto = Moto::new(&args.moto, &applied.region).issuing_as(&aws_endpoint_url);
     aws_front::relax_transport_conditions(&moto, &applied.bucket_policies).await?;
     let identities = Arc::new(iam::Identities::mint(&applied));
     let functions = Arc::new(Functions::new(

@@ -17,10 +17,16 @@ const HOP_BY_HOP: [&str; 7] = [
     "expect",
 ];
 
+/// Tells moto's wrapper (`local/moto_server.py`) which local issuer the tokens it signs
+/// for this request name: the front's own URL, so each runner's tokens verify at that
+/// runner, however many share one moto.
+const ISSUER_BASE_HEADER: &str = "x-local-issuer-base";
+
 #[derive(Clone)]
 pub struct Moto {
     endpoint: String,
     region: String,
+    issuer_base: Option<String>,
     client: HttpClient,
 }
 
@@ -46,8 +52,15 @@ impl Moto {
         Moto {
             endpoint: endpoint.trim_end_matches('/').to_string(),
             region: region.to_string(),
+            issuer_base: None,
             client: http::client(),
         }
+    }
+
+    /// Tokens moto signs through this handle name the issuer `{issuer_base}/{pool id}`.
+    pub fn issuing_as(mut self, issuer_base: &str) -> Self {
+        self.issuer_base = Some(issuer_base.trim_end_matches('/').to_string());
+        self
     }
 
     /// Sends the request on unchanged (Host included: signatures cover it) and returns moto's reply.
@@ -57,7 +70,10 @@ impl Moto {
             .method(parts.method.clone())
             .uri(format!("{}{path}", self.endpoint));
         for (name, value) in &parts.headers {
-            if !HOP_BY_HOP.contains(&name.as_str()) && name != hyper::header::CONTENT_LENGTH {
+            if !HOP_BY_HOP.contains(&name.as_str())
+                && name != hyper::header::CONTENT_LENGTH
+                && name != ISSUER_BASE_HEADER
+            {
                 request = request.header(name, value);
             }
         }
@@ -127,7 +143,7 @@ impl Moto {
     }
 
     /// One of the wrapper's own Cognito calls (`POST /_local/cognito/{call}`: password,
-    /// issuer, oauth-tokens, oauth-refresh, revoke); None when it found nothing.
+    /// oauth-tokens, oauth-refresh, revoke); None when it found nothing.
     pub async fn local_cognito(
         &self,
         call: &str,
@@ -205,6 +221,10 @@ impl Moto {
         request: hyper::http::request::Builder,
         body: Bytes,
     ) -> Result<MotoReply, String> {
+        let request = match &self.issuer_base {
+            Some(base) => request.header(ISSUER_BASE_HEADER, base),
+            None => request,
+        };
         let request = request.body(Full::new(body)).map_err(|e| e.to_string())?;
         let reply = self
             .client

@@ -113,7 +113,7 @@ async fn serve_front(
         applied: Arc::new(applied),
         functions,
         identities,
-        moto: Moto::new(moto, emulator::REGION),
+        moto: Moto::new(moto, emulator::REGION).issuing_as(&endpoint),
         throttles: Throttles::default(),
         cognito: CognitoState::new(&dir.join("outbox")),
         urls: crate::aws_front::LocalUrls {

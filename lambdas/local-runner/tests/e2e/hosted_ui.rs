@@ -11,6 +11,7 @@ use base64::Engine;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::io::BufRead;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,10 +19,14 @@ const CALLBACK: &str = "http://localhost:8976/local/callback";
 const SIGNED_OUT: &str = "http://localhost:8976/local/signed-out";
 const NEW_PASSWORD: &str = "Another-Horse-7?";
 
-/// chromedriver and the headless Chromium session it drives; both end on drop.
+/// chromedriver and the headless Chromium session it drives, in a process group of their
+/// own. A watchdog `sh` holds the read end of a pipe only this process writes to: on drop,
+/// and on any exit of this process (a failed check included), the pipe closes and the
+/// watchdog kills the whole group, so no Chromium outlives the test.
 struct Browser {
     client: Client,
     driver: Child,
+    watchdog: Child,
     _profile: tempfile_dir::Dir,
 }
 
@@ -44,10 +49,19 @@ impl Browser {
         let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
         let mut driver = Command::new(&chromedriver)
             .arg("--port=0")
+            .process_group(0)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{chromedriver}: {e} (`just setup-test-tools` installs Debian's chromium-driver)"));
+        let watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(r#"cat >/dev/null; kill -KILL "-$1" 2>/dev/null"#)
+            .arg("sh")
+            .arg(driver.id().to_string())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("the browser's watchdog");
         // It binds a free port itself and says which.
         let mut lines = std::io::BufReader::new(driver.stdout.take().unwrap()).lines();
         let port = lines
@@ -79,12 +93,21 @@ impl Browser {
         Browser {
             client,
             driver,
+            watchdog,
             _profile: tempfile_dir::Dir(profile),
         }
     }
 
+    /// Loads `url`. A page that cannot load (the registered local callback, which nothing
+    /// serves while the stacks under test bind any free port) is no error: its address is
+    /// still in the address bar, which is what the checks read.
     async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        if let Err(e) = self.client.goto(url).await {
+            assert!(
+                e.to_string().contains("net::ERR_CONNECTION_REFUSED"),
+                "goto {url}: {e}"
+            );
+        }
     }
 
     async fn url(&self) -> String {
@@ -187,6 +210,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        drop(self.watchdog.stdin.take());
+        let _ = self.watchdog.wait();
+        // Should the group kill have failed, the driver still ends.
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

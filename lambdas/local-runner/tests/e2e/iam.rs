@@ -4,7 +4,7 @@
 //! contract says.
 
 use super::api::Api;
-use super::cognito::SignedIn;
+use super::cognito::{PASSWORD, SignedIn, Users};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,6 +16,7 @@ const GRANT: &str = "TellMissingPictures";
 /// A runner started by this test; stopped (and its functions with it) when dropped.
 struct Runner {
     child: Child,
+    aws_endpoint_url: String,
     api_url: String,
     log: PathBuf,
     logs_dir: PathBuf,
@@ -100,6 +101,7 @@ fn start_runner(stack_dir: &Path) -> Runner {
         .unwrap();
     let mut runner = Runner {
         child,
+        aws_endpoint_url: String::new(),
         api_url: String::new(),
         log,
         logs_dir,
@@ -115,11 +117,49 @@ fn start_runner(stack_dir: &Path) -> Runner {
     }
     let ready: Value = serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
     runner.api_url = ready["api_url"].as_str().unwrap().to_string();
+    runner.aws_endpoint_url = ready["aws_endpoint_url"].as_str().unwrap().to_string();
     runner
+}
+
+/// The ID token `person` gets by signing in through `runner`'s own Cognito front: a token
+/// names the issuer of the front that issued it, and each runner accepts its own only.
+async fn id_token_through(runner: &Runner, users: &Users, person: &SignedIn) -> String {
+    let request = json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": users.app_client_id,
+        "AuthParameters": {"USERNAME": person.email, "PASSWORD": PASSWORD},
+    });
+    let (status, body) = test_support::http::send(
+        "POST",
+        &runner.aws_endpoint_url,
+        &[
+            ("content-type", "application/x-amz-json-1.1"),
+            (
+                "x-amz-target",
+                "AWSCognitoIdentityProviderService.InitiateAuth",
+            ),
+        ],
+        request.to_string().as_bytes(),
+    )
+    .await;
+    let reply: Value = serde_json::from_str(&body).unwrap_or_default();
+    let tokens = &reply["AuthenticationResult"];
+    assert_eq!(
+        status, 200,
+        "sign-in through the probe runner: {}",
+        reply["__type"]
+    );
+    for token in ["IdToken", "AccessToken", "RefreshToken"] {
+        users
+            .secrets
+            .remember(tokens[token].as_str().unwrap_or_default());
+    }
+    tokens["IdToken"].as_str().unwrap().to_string()
 }
 
 pub async fn a_function_without_a_grant_is_refused_as_aws_refuses_it(
     stack_dir: &Path,
+    users: &Users,
     api: &Api,
     patient: &SignedIn,
 ) {
@@ -141,9 +181,10 @@ pub async fn a_function_without_a_grant_is_refused_as_aws_refuses_it(
     // Without it: S3 hides the missing key behind 403, which is a fault, not a 409.
     let runner = start_runner(stack_dir);
     let probe = Api::new(&runner.api_url, api.secrets.clone());
+    let id_token = id_token_through(&runner, users, patient).await;
     let key = never_uploaded();
     let reply = probe
-        .put("/users/me", &patient.id_token, &json!({"picture_key": key}))
+        .put("/users/me", &id_token, &json!({"picture_key": key}))
         .await;
     assert!(reply.status >= 500, "without {GRANT}: {}", reply.raw);
     assert!(

@@ -264,6 +264,7 @@ async fn the_platform_runs_locally_end_to_end() {
             "a function's call its role does not allow is refused as AWS refuses it",
             iam::a_function_without_a_grant_is_refused_as_aws_refuses_it(
                 &stack.dir,
+                &users,
                 &api,
                 &cast.patient,
             ),
