@@ -37,14 +37,15 @@ setup-test-tools:
         npm ci --prefix "$client" --silent --no-audit --no-fund
     fi
     # The Hosted UI's browser test drives Debian's Chromium through chromedriver
-    # (CHROMIUM and CHROMEDRIVER name others).
-    if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER:-/usr/bin/chromedriver}" ]; then
+    # (CHROMIUM and CHROMEDRIVER name others), and trusts the local HTTPS certificate with
+    # NSS's certutil as the README tells a person to.
+    if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ] || [ ! -x "${CHROMEDRIVER:-/usr/bin/chromedriver}" ] || ! command -v certutil >/dev/null; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            echo "setup: installing Debian's chromium and chromium-driver (apt-get)"
+            echo "setup: installing Debian's chromium, chromium-driver and libnss3-tools (apt-get)"
             apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver libnss3-tools > /dev/null
         else
-            echo "setup: the browser test needs Chromium and chromedriver: sudo apt-get install chromium chromium-driver (or set CHROMIUM and CHROMEDRIVER)" >&2
+            echo "setup: the browser test needs Chromium, chromedriver and certutil: sudo apt-get install chromium chromium-driver libnss3-tools (or set CHROMIUM and CHROMEDRIVER)" >&2
             exit 1
         fi
     fi

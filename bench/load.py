@@ -644,7 +644,7 @@ async def run(stack_dir):
             failures.append(("runner", f"{name}: {figures['failed']} invocations crashed or timed out"))
     # What `finish` checks is gone once the stack is down.
     ports = [int(stack[key].split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
-             for key in ("aws_endpoint_url", "api_url", "hosted_ui_url")]
+             for key in ("aws_endpoint_url", "api_url", "hosted_ui_url", "hosted_ui_https_url")]
     ports.append(int((stack_dir / "pids" / "moto.port").read_text()))
     results["ledger"] = {"pids": sorted(processes.seen), "groups": [processes.moto, processes.runner],
                          "ports": ports, "stack_dir": str(stack_dir.resolve())}

@@ -375,7 +375,8 @@ def start_python_stack(runner, stack_dir, applied_path, python_get_zip):
     ready = here / "runner.json"
     process = subprocess.Popen(
         [str(runner), "--applied", str(here / "applied.json"), "--moto", moto,
-         "--work-dir", str(here / "runner"), "--logs-dir", str(here / "logs"), "--ready-file", str(ready)],
+         "--work-dir", str(here / "runner"), "--logs-dir", str(here / "logs"), "--tls-dir", str(here / "tls"),
+         "--ready-file", str(ready)],
         stdout=open(here / "logs" / "runner.log", "w"), stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True)
     (stack_dir / "pids").mkdir(exist_ok=True)
@@ -681,8 +682,11 @@ def main():
     results["get_item"] = get_item_run(stack, sub)
     process, python_stack, python_log = start_python_stack(args.runner, args.stack_dir, applied_path, python_get_zip)
     try:
+        # A runner accepts the tokens its own Cognito front issued (they name its issuer).
+        _, python_token = Users({**stack, "aws_endpoint_url": python_stack["aws_endpoint_url"]}).signed_in()
         results["warm"]["python GET"] = warm_run("python GET", python_stack["api_url"] + "/users/me",
-                                                 python_log, GET_REQUESTS, headers=auth)
+                                                 python_log, GET_REQUESTS,
+                                                 headers={"Authorization": f"Bearer {python_token}"})
     finally:
         stop(process)
 

@@ -10,6 +10,8 @@ stack = {
     "aws_endpoint_url": runner["aws_endpoint_url"],
     "api_url": runner["api_url"],
     "hosted_ui_url": runner["hosted_ui_url"],
+    "hosted_ui_https_url": runner["hosted_ui_https_url"],
+    "hosted_ui_certificate": runner["hosted_ui_certificate"],
     "region": outputs["region"],
     "user_pool_id": outputs["user_pool_id"],
     "user_pool_client_id": outputs["user_pool_client_id"],

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage: local-runner --applied <terraform show -json file> --moto <url> \
-[--aws-port N] [--api-port N] [--hosted-ui-port N] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
+[--aws-port N] [--api-port N] [--hosted-ui-port N] [--hosted-ui-https-port N] [--tls-dir DIR] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
 [--ready-file FILE]";
 
 #[derive(Debug)]
@@ -14,6 +14,10 @@ pub struct Args {
     pub api_port: u16,
     /// The Hosted UI (sign-in pages, OAuth2 endpoints, the local callback).
     pub hosted_ui_port: u16,
+    /// The same Hosted UI over HTTPS, for clients that only speak https (Amplify).
+    pub hosted_ui_https_port: u16,
+    /// Where its certificate and key are kept (issued there when missing).
+    pub tls_dir: PathBuf,
     pub work_dir: PathBuf,
     pub logs_dir: PathBuf,
     /// Where the Cognito front writes the emails and texts it "sends" (codes, passwords).
@@ -31,6 +35,8 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         aws_port: 0,
         api_port: 0,
         hosted_ui_port: 0,
+        hosted_ui_https_port: 0,
+        tls_dir: PathBuf::from(".local/tls"),
         work_dir: PathBuf::from(".local/runner"),
         logs_dir: PathBuf::from(".local/logs"),
         outbox_dir: PathBuf::from(".local/outbox"),
@@ -55,6 +61,11 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--hosted-ui-port" => {
                 parsed.hosted_ui_port = u16::try_from(number(&value)?).map_err(|e| e.to_string())?
             }
+            "--hosted-ui-https-port" => {
+                parsed.hosted_ui_https_port =
+                    u16::try_from(number(&value)?).map_err(|e| e.to_string())?
+            }
+            "--tls-dir" => parsed.tls_dir = PathBuf::from(value),
             "--work-dir" => parsed.work_dir = PathBuf::from(value),
             "--logs-dir" => parsed.logs_dir = PathBuf::from(value),
             "--outbox-dir" => parsed.outbox_dir = PathBuf::from(value),

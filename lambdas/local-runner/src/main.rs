@@ -139,6 +139,10 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let hosted_ui_listener = TcpListener::bind(("127.0.0.1", args.hosted_ui_port))
         .await
         .map_err(|e| format!("Hosted UI port {}: {e}", args.hosted_ui_port))?;
+    let hosted_ui_https_listener = TcpListener::bind(("127.0.0.1", args.hosted_ui_https_port))
+        .await
+        .map_err(|e| format!("Hosted UI HTTPS port {}: {e}", args.hosted_ui_https_port))?;
+    let tls = hosted_ui::tls::server_config(&args.tls_dir)?;
     let aws_endpoint_url = format!(
         "http://{}",
         aws_listener.local_addr().map_err(|e| e.to_string())?
@@ -157,6 +161,15 @@ async fn run(args: cli::Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .port()
     );
+    let hosted_ui_https_url = format!(
+        "https://localhost:{}",
+        hosted_ui_https_listener
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .port()
+    );
+    let certificate = std::fs::canonicalize(args.tls_dir.join(hosted_ui::tls::CERTIFICATE_FILE))
+        .map_err(|e| e.to_string())?;
 
     // Every token moto signs for this runner names its local issuer.
     let moto = Moto::new(&args.moto, &applied.region).issuing_as(&aws_endpoint_url);
@@ -204,17 +217,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let api_server = tokio::spawn(http::serve(api_listener, move |peer, request| {
         rest_api::handle(gateway.clone(), peer, request)
     }));
+    let hosted_ui_router = hosted_ui::router(hosted_ui);
+    let hosted_ui_https_server = tokio::spawn(hosted_ui::tls::serve(
+        hosted_ui_https_listener,
+        tls,
+        hosted_ui_router.clone(),
+    ));
     let hosted_ui_server =
-        tokio::spawn(
-            async move { axum::serve(hosted_ui_listener, hosted_ui::router(hosted_ui)).await },
-        );
+        tokio::spawn(async move { axum::serve(hosted_ui_listener, hosted_ui_router).await });
 
     println!(
-        "local-runner: AWS front on {aws_endpoint_url} (moto at {}), REST API stage at {api_url}, Hosted UI at {hosted_ui_url}",
+        "local-runner: AWS front on {aws_endpoint_url} (moto at {}), REST API stage at {api_url}, Hosted UI at {hosted_ui_url} and {hosted_ui_https_url}",
         args.moto
     );
     if let Some(ready_file) = &args.ready_file {
-        let ready = serde_json::json!({"aws_endpoint_url": aws_endpoint_url, "api_url": api_url, "hosted_ui_url": hosted_ui_url, "pid": std::process::id()});
+        let ready = serde_json::json!({"aws_endpoint_url": aws_endpoint_url, "api_url": api_url, "hosted_ui_url": hosted_ui_url, "hosted_ui_https_url": hosted_ui_https_url, "hosted_ui_certificate": certificate, "pid": std::process::id()});
         std::fs::write(ready_file, ready.to_string())
             .map_err(|e| format!("{}: {e}", ready_file.display()))?;
     }
@@ -224,6 +241,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
     aws_server.abort();
     api_server.abort();
     hosted_ui_server.abort();
+    hosted_ui_https_server.abort();
     Ok(())
 }
 

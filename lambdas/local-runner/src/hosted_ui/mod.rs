@@ -11,10 +11,13 @@ mod grants;
 // A page that cannot go on returns the response it answers with; one per request.
 #[allow(clippy::result_large_err)]
 mod pages;
+pub mod tls;
 mod token;
 
 use crate::aws_front::Front;
 use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
@@ -50,8 +53,57 @@ fn found(location: &str) -> axum::response::Response {
         .into_response()
 }
 
+/// What a web app calls with `fetch` from its own origin (Amplify: the token exchange,
+/// revocation at sign-out; userInfo) answers any origin, as Cognito's endpoints do: they
+/// read no cookie, only what the request itself carries.
+fn called_from_apps() -> Router<Arc<HostedUi>> {
+    Router::new()
+        .route("/oauth2/token", post(token::token).options(preflight))
+        .route(
+            "/oauth2/userInfo",
+            get(token::user_info)
+                .post(token::user_info)
+                .options(preflight),
+        )
+        .route("/oauth2/revoke", post(token::revoke).options(preflight))
+        .layer(axum::middleware::map_response(any_origin))
+}
+
+async fn any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// A CORS preflight: the methods these endpoints take, and the headers asked for (Amplify
+/// adds its own user-agent header).
+async fn preflight(request: HeaderMap) -> Response {
+    let asked = request
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("authorization, content-type"));
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, OPTIONS"),
+            ),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, asked),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
 pub fn router(ui: Arc<HostedUi>) -> Router {
     Router::new()
+        .merge(called_from_apps())
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/login", get(pages::login_page).post(pages::login))
         .route("/signup", get(pages::signup_page).post(pages::signup))
@@ -65,12 +117,6 @@ pub fn router(ui: Arc<HostedUi>) -> Router {
             get(pages::confirm_forgot_page).post(pages::confirm_forgot),
         )
         .route("/logout", get(pages::logout))
-        .route("/oauth2/token", post(token::token))
-        .route(
-            "/oauth2/userInfo",
-            get(token::user_info).post(token::user_info),
-        )
-        .route("/oauth2/revoke", post(token::revoke))
         .route("/local/authorize-url", post(callback::authorize_url))
         .route("/local/callback", get(callback::callback))
         .route("/local/signed-out", get(callback::signed_out))

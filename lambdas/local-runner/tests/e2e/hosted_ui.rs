@@ -45,10 +45,45 @@ fn tool(variable: &str, default: &str) -> String {
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    /// `trusted`: a certificate (PEM file) this browser trusts, added to its own NSS
+    /// database with the README's `certutil` command, as a person trusts the local Hosted
+    /// UI's certificate once.
+    async fn start(trusted: Option<&str>) -> Browser {
+        let profile =
+            std::env::temp_dir().join(format!("e2e-chromium-{}", uuid::Uuid::new_v4().simple()));
+        // Chromium on Linux reads the NSS database in $HOME/.pki/nssdb.
+        let home = profile.join("home");
+        let nssdb = home.join(".pki/nssdb");
+        std::fs::create_dir_all(&nssdb).unwrap();
+        if let Some(certificate) = trusted {
+            let database = format!("sql:{}", nssdb.display());
+            for args in [
+                vec!["-d", &database, "-N", "--empty-password"],
+                vec![
+                    "-d",
+                    &database,
+                    "-A",
+                    "-t",
+                    "P,,",
+                    "-n",
+                    "healthtech-local-hosted-ui",
+                    "-i",
+                    certificate,
+                ],
+            ] {
+                let status = Command::new("certutil")
+                    .args(&args)
+                    .status()
+                    .unwrap_or_else(|e| {
+                        panic!("certutil: {e} (`just setup-test-tools` installs libnss3-tools)")
+                    });
+                assert!(status.success(), "certutil {args:?}");
+            }
+        }
         let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
         let mut driver = Command::new(&chromedriver)
             .arg("--port=0")
+            .env("HOME", &home)
             .process_group(0)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -74,13 +109,14 @@ impl Browser {
             })
             .expect("chromedriver reports its port");
         std::thread::spawn(move || lines.for_each(drop));
-        let profile =
-            std::env::temp_dir().join(format!("e2e-chromium-{}", uuid::Uuid::new_v4().simple()));
-        let options = json!({
-            "binary": tool("CHROMIUM", "/usr/bin/chromium"),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     format!("--user-data-dir={}", profile.display())],
-        });
+        let args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".to_string(),
+            "--disable-gpu".to_string(),
+            "--disable-dev-shm-usage".to_string(),
+            format!("--user-data-dir={}", profile.join("data").display()),
+        ];
+        let options = json!({"binary": tool("CHROMIUM", "/usr/bin/chromium"), "args": args});
         let capabilities = json!({"goog:chromeOptions": options})
             .as_object()
             .unwrap()
@@ -318,7 +354,7 @@ pub async fn a_person_signs_up_and_in_through_the_hosted_ui(
     users: &Users,
     secrets: &Secrets,
 ) {
-    let browser = Browser::start().await;
+    let browser = Browser::start(None).await;
     let email = unique_email("hosted");
     secrets.remember(&email);
     secrets.remember(NEW_PASSWORD);
@@ -834,4 +870,127 @@ pub async fn the_hosted_ui_refuses_bad_input(stack: &StackInfo) {
                 .starts_with("Bearer")
         );
     }
+}
+
+/// One HTTP/1.1 exchange with the HTTPS listener, trusting only the stack's certificate,
+/// for the name `localhost`: the status line and headers of the answer.
+async fn over_tls(stack: &StackInfo, request: &str) -> String {
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let certificate =
+        rustls::pki_types::CertificateDer::from_pem_file(&stack.hosted_ui_certificate).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certificate).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let port = stack.hosted_ui_https_url.rsplit(':').next().unwrap();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()))
+        .await
+        .unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap_or_else(|e| panic!("the certificate is valid for localhost: {e}"));
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    let _ = tls.read_to_string(&mut answer).await;
+    answer
+}
+
+/// Amplify's `signInWithRedirect` in a web app: the Hosted UI over HTTPS (a certificate
+/// for localhost that verifies once trusted as the README says), sign-in there, the redirect with the code,
+/// then the token exchange by `fetch` from the app's own origin (CORS, preflight included,
+/// as Amplify's user-agent header causes one).
+pub async fn amplify_signs_in_over_https(stack: &StackInfo, users: &Users, secrets: &Secrets) {
+    assert!(stack.hosted_ui_https_url.starts_with("https://localhost:"));
+    let preflight = over_tls(
+        stack,
+        "OPTIONS /oauth2/token HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost:3000\r\n\
+         Access-Control-Request-Method: POST\r\n\
+         Access-Control-Request-Headers: content-type,x-amz-user-agent\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .to_ascii_lowercase();
+    assert!(preflight.starts_with("http/1.1 204"), "{preflight}");
+    for header in [
+        "access-control-allow-origin: *",
+        "access-control-allow-methods: get, post, options",
+        "access-control-allow-headers: content-type,x-amz-user-agent",
+    ] {
+        assert!(preflight.contains(header), "{header}: {preflight}");
+    }
+    // The sign-in pages are not for other origins' scripts.
+    let login = over_tls(
+        stack,
+        "GET /login HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost:3000\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .to_ascii_lowercase();
+    assert!(!login.contains("access-control-allow-origin"), "{login}");
+
+    let person = users
+        .signed_up_and_confirmed("amplify.patient", &[("custom:user_type", "Patient")])
+        .await;
+    secrets.remember(&person.email);
+    let browser = Browser::start(Some(&stack.hosted_ui_certificate)).await;
+    let mut authorization = authorization(stack, CALLBACK);
+    authorization.url =
+        authorization
+            .url
+            .replacen(&stack.hosted_ui_url, &stack.hosted_ui_https_url, 1);
+    browser.goto(&authorization.url).await;
+    assert!(
+        browser.url().await.starts_with(&stack.hosted_ui_https_url),
+        "the login page over HTTPS: {}",
+        browser.url().await
+    );
+    browser.sign_in(&person.email, PASSWORD).await;
+    let back = browser
+        .wait_for_url("the callback", |u| u.starts_with(CALLBACK))
+        .await;
+    let code = returned_code(&back, &authorization);
+
+    // The app's page: another origin than the Hosted UI's.
+    browser
+        .goto(&format!("{}/local/signed-out", stack.hosted_ui_url))
+        .await;
+    let body = serde_urlencoded::to_string([
+        ("grant_type", "authorization_code"),
+        ("client_id", stack.user_pool_client_id.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
+        ("code_verifier", authorization.verifier.as_str()),
+    ])
+    .unwrap();
+    let answer = browser
+        .client
+        .execute_async(
+            r#"const [url, body, done] = arguments;
+               fetch(url, {method: "POST", body,
+                           headers: {"Content-Type": "application/x-www-form-urlencoded",
+                                     "X-Amz-User-Agent": "aws-amplify/6 e2e"}})
+                 .then(async r => done({status: r.status, body: await r.text()}))
+                 .catch(e => done({error: String(e)}));"#,
+            vec![
+                json!(format!("{}/oauth2/token", stack.hosted_ui_https_url)),
+                json!(body),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], 200, "{answer}");
+    let tokens: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    for token in ["id_token", "access_token", "refresh_token"] {
+        secrets.remember(tokens[token].as_str().unwrap_or_default());
+    }
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["email"], person.email.as_str());
+    assert_eq!(id["nonce"], authorization.nonce.as_str());
+
+    let _ = browser.client.clone().close().await;
 }

@@ -93,6 +93,8 @@ fn start_runner(stack_dir: &Path) -> Runner {
         .arg(dir.join("runner"))
         .arg("--logs-dir")
         .arg(&logs_dir)
+        .arg("--tls-dir")
+        .arg(dir.join("tls"))
         .arg("--ready-file")
         .arg(&ready)
         .stdout(std::fs::File::create(&log).unwrap())

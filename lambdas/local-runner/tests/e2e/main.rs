@@ -233,6 +233,12 @@ async fn the_platform_runs_locally_end_to_end() {
             ),
         )
         .await;
+    checks
+        .run(
+            "Amplify's redirect sign-in works over the Hosted UI's HTTPS, across origins",
+            hosted_ui::amplify_signs_in_over_https(&stack.info, &users, &secrets),
+        )
+        .await;
 
     // The security checks: a cast of their own, so no journey failure hides them.
     let cast = matrix::Cast::sign_up(&users, &api).await;

@@ -8,6 +8,9 @@ pub struct StackInfo {
     pub aws_endpoint_url: String,
     pub api_url: String,
     pub hosted_ui_url: String,
+    /// The Hosted UI over HTTPS, and the certificate it serves (PEM file).
+    pub hosted_ui_https_url: String,
+    pub hosted_ui_certificate: String,
     pub region: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -50,6 +53,7 @@ fn just_with(dir: &PathBuf, recipe: &str, env: &[(&str, &str)]) -> std::process:
         // Any free port for the Hosted UI: stacks run side by side (the registered local
         // callback stays on the default port; the browser test follows it by hand).
         .env("LOCAL_HOSTED_UI_PORT", "0")
+        .env("LOCAL_HOSTED_UI_HTTPS_PORT", "0")
         .envs(env.iter().copied());
     if std::env::var_os("TF_PLUGIN_DIR").is_none() && PathBuf::from("/opt/tf-plugins").is_dir() {
         command.env("TF_PLUGIN_DIR", "/opt/tf-plugins");
@@ -125,6 +129,8 @@ fn blank_info() -> StackInfo {
         aws_endpoint_url: String::new(),
         api_url: String::new(),
         hosted_ui_url: String::new(),
+        hosted_ui_https_url: String::new(),
+        hosted_ui_certificate: String::new(),
         region: String::new(),
         user_pool_id: String::new(),
         user_pool_client_id: String::new(),
@@ -149,6 +155,8 @@ fn read_info(path: &PathBuf) -> StackInfo {
             "api_url",
             "aws_endpoint_url",
             "bucket_name",
+            "hosted_ui_certificate",
+            "hosted_ui_https_url",
             "hosted_ui_url",
             "profile_shards",
             "region",
@@ -163,6 +171,8 @@ fn read_info(path: &PathBuf) -> StackInfo {
         aws_endpoint_url: field("aws_endpoint_url"),
         api_url: field("api_url"),
         hosted_ui_url: field("hosted_ui_url"),
+        hosted_ui_https_url: field("hosted_ui_https_url"),
+        hosted_ui_certificate: field("hosted_ui_certificate"),
         region: field("region"),
         user_pool_id: field("user_pool_id"),
         user_pool_client_id: field("user_pool_client_id"),
