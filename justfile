@@ -27,7 +27,7 @@ setup:
         echo "$want" > "$stamp"
     fi
 
-# Install what only the tests need: tools/srp-client/node_modules (amazon-cognito-identity-js, the real client the end-to-end suite signs in with; needs node and npm).
+# Install what only the tests need: tools/srp-client/node_modules (amazon-cognito-identity-js, a real client the end-to-end suite signs in with; needs node and npm; pycognito, the other, comes with .venv), and Chromium, chromedriver and certutil for the browser tests.
 setup-test-tools:
     #!/usr/bin/env bash
     set -euo pipefail

@@ -1,11 +1,14 @@
 //! The Cognito user-pool authorizer: an ID token in the Authorization header (with or
 //! without `Bearer `), RS256 against the pool's JWKS, issuer, expiry, token use and audience.
+//! The signature and the registered claims are jsonwebtoken's to check; the pool (from the
+//! issuer) and the token use are Cognito's own rules.
 
 use crate::applied::Applied;
 use crate::aws_front::Moto;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use tokio::sync::Mutex;
@@ -62,19 +65,18 @@ impl Authorizer {
             .map(strip_bearer)
             .filter(|t| !t.is_empty())
             .ok_or(Rejection::NoToken)?;
-        let mut parts = token.split('.');
-        let (Some(head_part), Some(payload_part), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Rejection::Malformed);
-        };
-        let head: Value = decode_json(head_part)?;
-        let claims: Claims = decode_json(payload_part)?;
-        if head["alg"].as_str() != Some("RS256") {
+        let head = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        if head.alg != Algorithm::RS256 {
             return Err(Rejection::Algorithm);
         }
-
-        let issuer = claims
+        // The issuer names the pool whose key and app clients apply; read before the
+        // signature is checked, it only chooses what to check against.
+        let unverified: Claims = token
+            .split('.')
+            .nth(1)
+            .map(decode_json)
+            .ok_or(Rejection::Malformed)??;
+        let issuer = unverified
             .get("iss")
             .and_then(Value::as_str)
             .ok_or(Rejection::Issuer)?;
@@ -84,42 +86,41 @@ impl Authorizer {
             .filter(|p| pool_arns.contains(&p.arn))
             .find(|p| issuer == format!("{}/{}", self.aws_endpoint_url, p.id))
             .ok_or(Rejection::Issuer)?;
-
         let key = self
-            .signing_key(&pool.id, head["kid"].as_str().unwrap_or_default())
+            .signing_key(&pool.id, head.kid.as_deref().unwrap_or_default())
             .await?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| Rejection::Malformed)?;
-        let signed = format!("{head_part}.{payload_part}");
-        verify_rs256(&key, signed.as_bytes(), &signature)?;
 
-        let expires = claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .ok_or(Rejection::Expired)?;
-        if expires <= chrono::Utc::now().timestamp() {
-            return Err(Rejection::Expired);
-        }
-        if claims.get("token_use").and_then(Value::as_str) != Some("id") {
-            return Err(Rejection::TokenUse);
-        }
-        let audience = claims
-            .get("aud")
-            .and_then(Value::as_str)
-            .ok_or(Rejection::Audience)?;
-        if !applied
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.set_issuer(&[issuer]);
+        let clients: Vec<&str> = applied
             .app_clients
             .iter()
-            .any(|c| c.user_pool_id == pool.id && c.id == audience)
-        {
-            return Err(Rejection::Audience);
+            .filter(|c| c.user_pool_id == pool.id)
+            .map(|c| c.id.as_str())
+            .collect();
+        validation.set_audience(&clients);
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => Rejection::Signature,
+                ErrorKind::ExpiredSignature => Rejection::Expired,
+                ErrorKind::InvalidIssuer => Rejection::Issuer,
+                ErrorKind::InvalidAudience => Rejection::Audience,
+                ErrorKind::MissingRequiredClaim(claim) if claim == "exp" => Rejection::Expired,
+                ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => Rejection::Audience,
+                ErrorKind::InvalidRsaKey(_) | ErrorKind::InvalidKeyFormat => Rejection::UnknownKey,
+                _ => Rejection::Malformed,
+            })?
+            .claims;
+        if claims.get("token_use").and_then(Value::as_str) != Some("id") {
+            return Err(Rejection::TokenUse);
         }
         Ok(claims)
     }
 
     /// The JWK `kid` of the pool, fetched from moto's `/<pool>/.well-known/jwks.json` once.
-    async fn signing_key(&self, pool_id: &str, kid: &str) -> Result<Value, Rejection> {
+    async fn signing_key(&self, pool_id: &str, kid: &str) -> Result<DecodingKey, Rejection> {
         let mut cache = self.jwks.lock().await;
         if !cache.contains_key(pool_id) {
             let jwks = self
@@ -133,7 +134,9 @@ impl Authorizer {
             .get(pool_id)
             .and_then(|jwks| jwks["keys"].as_array())
             .and_then(|keys| keys.iter().find(|k| k["kid"].as_str() == Some(kid)))
-            .cloned()
+            .and_then(|jwk| {
+                DecodingKey::from_rsa_components(jwk["n"].as_str()?, jwk["e"].as_str()?).ok()
+            })
             .ok_or(Rejection::UnknownKey)
     }
 }
@@ -151,21 +154,6 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, Rejectio
         .decode(part)
         .map_err(|_| Rejection::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| Rejection::Malformed)
-}
-
-fn verify_rs256(jwk: &Value, message: &[u8], signature: &[u8]) -> Result<(), Rejection> {
-    let component = |name: &str| {
-        jwk[name]
-            .as_str()
-            .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
-            .ok_or(Rejection::UnknownKey)
-    };
-    let key = RsaPublicKeyComponents {
-        n: component("n")?,
-        e: component("e")?,
-    };
-    key.verify(&RSA_PKCS1_2048_8192_SHA256, message, signature)
-        .map_err(|_| Rejection::Signature)
 }
 
 #[cfg(test)]

@@ -208,11 +208,23 @@ async fn the_platform_runs_locally_end_to_end() {
         .await;
     checks
         .run(
-            "a real client library signs in with SRP, refreshes and signs out",
+            "amazon-cognito-identity-js signs in with SRP, refreshes and signs out",
             secrets::a_real_client_library_signs_in_with_srp(
                 &users,
                 &api,
                 &stack.info.aws_endpoint_url,
+                secrets::SrpClient::CognitoIdentityJs,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "pycognito signs in with SRP, verifies its tokens against the local issuer, refreshes and signs out",
+            secrets::a_real_client_library_signs_in_with_srp(
+                &users,
+                &api,
+                &stack.info.aws_endpoint_url,
+                secrets::SrpClient::Pycognito,
             ),
         )
         .await;

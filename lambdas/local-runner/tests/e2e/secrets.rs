@@ -307,15 +307,42 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
     );
 }
 
-/// amazon-cognito-identity-js (tools/srp-client, installed by `just setup-test-tools`) under node:
-/// USER_SRP_AUTH with a wrong then the right password, GetUser, refresh, GlobalSignOut,
-/// then the old tokens refused.
-pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, endpoint: &str) {
+/// A real Cognito client library, run as a person's app would run it.
+#[derive(Clone, Copy)]
+pub enum SrpClient {
+    /// amazon-cognito-identity-js under node (tools/srp-client/sign_in.cjs, installed by
+    /// `just setup-test-tools`).
+    CognitoIdentityJs,
+    /// pycognito in .venv (tools/srp-client/sign_in.py), which also verifies both tokens
+    /// against the issuer a custom endpoint implies and the JWKS served there.
+    Pycognito,
+}
+
+/// `client` signs in with USER_SRP_AUTH with a wrong then the right password, reads the
+/// user, refreshes, signs out everywhere; then the old tokens are refused.
+pub async fn a_real_client_library_signs_in_with_srp(
+    users: &Users,
+    api: &Api,
+    endpoint: &str,
+    client: SrpClient,
+) {
+    let root = super::stack::workspace_root();
+    let (program, script, who) = match client {
+        SrpClient::CognitoIdentityJs => (
+            "node".into(),
+            root.join("tools/srp-client/sign_in.cjs"),
+            "srp.patient",
+        ),
+        SrpClient::Pycognito => (
+            root.join(".venv/bin/python"),
+            root.join("tools/srp-client/sign_in.py"),
+            "pycognito.patient",
+        ),
+    };
     let person = users
-        .signed_up_and_confirmed("srp.patient", &[("custom:user_type", "Patient")])
+        .signed_up_and_confirmed(who, &[("custom:user_type", "Patient")])
         .await;
-    let script = super::stack::workspace_root().join("tools/srp-client/sign_in.cjs");
-    let mut child = std::process::Command::new("node")
+    let mut child = std::process::Command::new(&program)
         .arg(&script)
         .args([
             endpoint,
@@ -328,7 +355,10 @@ pub async fn a_real_client_library_signs_in_with_srp(users: &Users, api: &Api, e
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| {
-            panic!("node (needed for the SRP client; see `just setup-test-tools`): {e}")
+            panic!(
+                "{} (see `just setup` and `just setup-test-tools`): {e}",
+                program.display()
+            )
         });
     {
         use std::io::Write;
