@@ -143,31 +143,21 @@ async fn run(args: cli::Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("Hosted UI HTTPS port {}: {e}", args.hosted_ui_https_port))?;
     let tls = hosted_ui::tls::server_config(&args.tls_dir)?;
-    let aws_endpoint_url = format!(
-        "http://{}",
-        aws_listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let port = |listener: &TcpListener| {
+        listener
+            .local_addr()
+            .map(|address| address.port())
+            .map_err(|e| e.to_string())
+    };
+    let aws_endpoint_url = format!("http://127.0.0.1:{}", port(&aws_listener)?);
     let api_url = format!(
-        "http://{}/{}",
-        api_listener.local_addr().map_err(|e| e.to_string())?,
+        "http://127.0.0.1:{}/{}",
+        port(&api_listener)?,
         api.stage_name
     );
-
     // `localhost`, as the callback URLs Terraform registers for it name it.
-    let hosted_ui_url = format!(
-        "http://localhost:{}",
-        hosted_ui_listener
-            .local_addr()
-            .map_err(|e| e.to_string())?
-            .port()
-    );
-    let hosted_ui_https_url = format!(
-        "https://localhost:{}",
-        hosted_ui_https_listener
-            .local_addr()
-            .map_err(|e| e.to_string())?
-            .port()
-    );
+    let hosted_ui_url = format!("http://localhost:{}", port(&hosted_ui_listener)?);
+    let hosted_ui_https_url = format!("https://localhost:{}", port(&hosted_ui_https_listener)?);
     let certificate = std::fs::canonicalize(args.tls_dir.join(hosted_ui::tls::CERTIFICATE_FILE))
         .map_err(|e| e.to_string())?;
 

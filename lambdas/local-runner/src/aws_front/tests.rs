@@ -1146,3 +1146,87 @@ async fn moto_control_endpoints_are_not_reachable_through_the_front() {
         assert_eq!(status, 404, "{method} {path}: {body}");
     }
 }
+
+/// USER_PASSWORD_AUTH straight to `endpoint`, with `extra` headers; the ID token's `iss`.
+async fn issuer_of_a_sign_in(
+    endpoint: &str,
+    client_id: &str,
+    username: &str,
+    extra: &[(&str, &str)],
+) -> String {
+    use base64::Engine;
+    let body = serde_json::json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": client_id,
+        "AuthParameters": {"USERNAME": username, "PASSWORD": "Correct-Horse-9!"},
+    });
+    let mut headers = vec![
+        ("content-type", "application/x-amz-json-1.1"),
+        (
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+        ),
+    ];
+    headers.extend_from_slice(extra);
+    let (status, reply) =
+        test_support::http::send("POST", endpoint, &headers, body.to_string().as_bytes()).await;
+    assert_eq!(status, 200, "{reply}");
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    let id_token = reply["AuthenticationResult"]["IdToken"].as_str().unwrap();
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id_token.split('.').nth(1).unwrap())
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&claims).unwrap()["iss"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_front_issues_tokens_in_its_own_name_whatever_a_client_says() {
+    let front = front_with_both_triggers().await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
+    sign_up(&idp, &front.client_id, "auto-issuer")
+        .await
+        .unwrap();
+    let own = format!("{}/{}", front.endpoint, front.pool_id);
+
+    // A client cannot choose the issuer: the header is the front's to send.
+    let forged = [("x-local-issuer-base", "https://evil.example")];
+    assert_eq!(
+        issuer_of_a_sign_in(&front.endpoint, &front.client_id, "auto-issuer", &forged).await,
+        own
+    );
+
+    // A second front on the same moto names itself, and the first keeps its own name.
+    let (pool_id, client_id) = (front.pool_id.clone(), front.client_id.clone());
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        user_pools: vec![UserPool {
+            id: pool_id.clone(),
+            arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
+            ..Default::default()
+        }],
+        app_clients: vec![AppClient {
+            id: client_id.clone(),
+            user_pool_id: pool_id.clone(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let (second, _) = serve_front(
+        applied,
+        &emulator::moto().endpoint(),
+        temp_dir("second-front"),
+    )
+    .await;
+    assert_eq!(
+        issuer_of_a_sign_in(&second, &client_id, "auto-issuer", &[]).await,
+        format!("{second}/{pool_id}")
+    );
+    assert_eq!(
+        issuer_of_a_sign_in(&front.endpoint, &front.client_id, "auto-issuer", &[]).await,
+        own
+    );
+}
