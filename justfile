@@ -80,7 +80,7 @@ test-rust: setup setup-test-tools
 test-security: setup setup-test-tools
     cargo test --locked -p local-runner --test e2e -- --nocapture
 
-# Run every check CI runs: lint, package, Terraform (offline, checkov, applied to moto) beside them, then the Rust tests; prints how long each took.
+# Run every check CI runs: Terraform (offline, checkov, applied to moto), the release package and the test tools beside the lint-checked test build, then the Rust tests; prints how long each took.
 test: setup
     #!/usr/bin/env bash
     set -euo pipefail
@@ -88,20 +88,42 @@ test: setup
     now() { date +%s%N; }
     since() { printf '%.0f s' "$(( $(now) - $1 ))e-9"; }
     started=$(now)
-    # The Terraform checks spend much of their time waiting (the provider alone waits 55 s on
-    # one resource), so they run beside the builds, on placeholder zips; their output is
-    # shown when they end. Their apply is also the state the end-to-end stacks start from.
-    terraform_log=$(mktemp)
-    setsid bash -c 'set -e; t=$(date +%s); "$@"; echo "test: test-terraform passed in $(( $(date +%s) - t )) s"' \
-      terraform "${just[@]}" test-terraform stubs > "$terraform_log" 2>&1 &
-    terraform_job=$!
-    trap 'kill -TERM -- "-$terraform_job" 2>/dev/null || true; rm -f "$terraform_log"' EXIT
-    step() { local t; t=$(now); "${just[@]}" "$@"; echo "test: $* passed in $(since "$t")"; }
-    step lint
-    step package
-    if ! wait "$terraform_job"; then cat "$terraform_log"; echo "test: test-terraform failed" >&2; exit 1; fi
-    cat "$terraform_log"
-    step test-rust
+    # What mostly waits (Terraform: the provider alone waits 55 s on one resource; the
+    # release build's fat LTO links on one core; apt and npm) runs beside the test build,
+    # which takes the cores they leave. Each one's output is shown when it ends.
+    declare -A pids logs
+    trap 'for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done; rm -f "${logs[@]}"' EXIT
+    beside() { # beside NAME RECIPE...: runs the recipe in the background
+      local name=$1; shift
+      logs[$name]=$(mktemp)
+      setsid bash -c 't=$(date +%s); "${@:2}"; echo "test: $1 passed in $(( $(date +%s) - t )) s"' \
+        bash "$name" "${just[@]}" "$@" > "${logs[$name]}" 2>&1 < /dev/null &
+      pids[$name]=$!
+      echo "test: $name started beside the build"
+    }
+    finished() { # finished NAME: waits for it and shows its output
+      if ! wait "${pids[$1]}"; then cat "${logs[$1]}"; echo "test: $1 failed" >&2; exit 1; fi
+      cat "${logs[$1]}"
+      unset "pids[$1]"
+    }
+    step() { # step NAME COMMAND...
+      local t; t=$(now); "${@:2}"; echo "test: $1 passed in $(since "$t")"
+    }
+    beside test-terraform test-terraform stubs
+    beside package package
+    beside setup-test-tools setup-test-tools
+    step "cargo fmt --check" cargo fmt --all --check
+    # Clippy lints the workspace inside the test build instead of in a check build of its
+    # own: clippy-driver (what `cargo clippy` runs) compiles the workspace's crates for this
+    # build and for test-rust's, so the dependencies are compiled once. `just lint` is the
+    # same lints on their own.
+    export RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+    export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+    step "clippy -D warnings and the test build" cargo test --workspace --all-targets --locked --no-run
+    finished setup-test-tools
+    finished package
+    finished test-terraform
+    step test-rust "${just[@]}" test-rust
     echo "test: every check passed in $(since "$started")"
 
 # What CI runs.

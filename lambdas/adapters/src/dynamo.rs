@@ -508,6 +508,46 @@ impl DynamoProfiles {
     }
 }
 
+/// What a listing has read of one shard of a cohort, in `list_sk` order.
+struct ShardRead {
+    list_pk: String,
+    items: Vec<(String, Item)>,
+    /// The shard holds items after the last one read.
+    more: bool,
+    /// Its last read said "more" but gave no item.
+    stalled: bool,
+    /// How many items the next read of this shard asks for.
+    next_read: u32,
+}
+
+impl ShardRead {
+    /// Whether an item not yet read from this shard could sort before `boundary` (none
+    /// yet: any item could be on the page).
+    fn may_hold_items_before(&self, boundary: Option<&str>) -> bool {
+        let last = self.items.last().map(|(sk, _)| sk.as_str());
+        self.more
+            && !self.stalled
+            && match (boundary, last) {
+                (None, _) | (Some(_), None) => true,
+                (Some(boundary), Some(last)) => last < boundary,
+            }
+    }
+}
+
+/// The `list_sk` of the page's last item among what the shards have read so far, once they
+/// have read at least a page: no unread item after it can be on the page.
+fn page_boundary(reads: &[ShardRead], limit: usize) -> Option<String> {
+    let mut read: Vec<&str> = reads
+        .iter()
+        .flat_map(|r| r.items.iter().map(|(sk, _)| sk.as_str()))
+        .collect();
+    if read.len() < limit {
+        return None;
+    }
+    let (_, boundary, _) = read.select_nth_unstable(limit.saturating_sub(1));
+    Some((*boundary).to_owned())
+}
+
 /// Set on a profile when its deletion begins (with the time); the profile then neither
 /// counts nor lists and reads as deleted.
 pub(crate) const DELETING_SINCE: &str = "deleting_since";
@@ -669,37 +709,83 @@ impl ProfileStore for DynamoProfiles {
         }
     }
 
-    /// Queries the cohort's shards at once and merges them by `list_sk`. Each shard gives at
-    /// most `limit`, so the first `limit` of the merge are the cohort's next `limit`.
+    /// Queries the cohort's shards at once and merges them by `list_sk`: the first `limit` of
+    /// the merge are the cohort's next `limit` once no shard can hold an unread item before
+    /// the last of them.
     async fn list(
         &self,
         cohort: Cohort,
         limit: u32,
         after: Option<&PageCursor>,
     ) -> Result<Page, PortError> {
+        if limit == 0 {
+            return Ok(Page {
+                profiles: Vec::new(),
+                unreadable: Vec::new(),
+                next: None,
+            });
+        }
         let after = after.map(|c| keys::listing_sk(&c.created_at, &c.user_id));
-        let mut shards = tokio::task::JoinSet::new();
-        for shard in 0..self.shards.count() {
-            shards.spawn(Self::list_shard(
-                self.client.clone(),
-                self.table.clone(),
-                keys::listing_pk(cohort, shard),
-                after.clone(),
-                limit,
-            ));
+        // Each shard is read a little at a time, not `limit` items each (N × limit items for a
+        // page of `limit`): first about twice its share of the page, then, in rounds, twice as
+        // much again from any shard that may still hold items of this page, until none does.
+        let shards = self.shards.count();
+        let mut reads: Vec<ShardRead> = (0..shards)
+            .map(|shard| ShardRead {
+                list_pk: keys::listing_pk(cohort, shard),
+                items: Vec::new(),
+                more: true,
+                stalled: false,
+                next_read: (limit.div_ceil(shards) * 2).min(limit),
+            })
+            .collect();
+        loop {
+            let boundary = page_boundary(&reads, limit as usize);
+            let wanted: Vec<usize> = (0..reads.len())
+                .filter(|&i| reads[i].may_hold_items_before(boundary.as_deref()))
+                .collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let mut round = tokio::task::JoinSet::new();
+            for i in wanted {
+                let read = &reads[i];
+                let from = read
+                    .items
+                    .last()
+                    .map(|(sk, _)| sk.clone())
+                    .or(after.clone());
+                let (client, table, list_pk, size) = (
+                    self.client.clone(),
+                    self.table.clone(),
+                    read.list_pk.clone(),
+                    read.next_read,
+                );
+                round.spawn(async move {
+                    (
+                        i,
+                        Self::list_shard(client, table, list_pk, from, size).await,
+                    )
+                });
+            }
+            while let Some(joined) = round.join_next().await {
+                let (i, result) = joined
+                    .map_err(|_| PortError::Failed(STORE, "a listing query stopped".to_owned()))?;
+                let (items, shard_has_more) = result?;
+                let read = &mut reads[i];
+                // A shard that says it holds more but gave nothing is not asked again for
+                // this page (the cursor still moves on).
+                read.more = shard_has_more;
+                read.stalled = items.is_empty();
+                for item in items {
+                    read.items.push((list_sk_of(&item)?.to_owned(), item));
+                }
+                read.next_read = read.next_read.saturating_mul(2).min(limit);
+            }
         }
-        let mut items = Vec::new();
-        let mut more = false;
-        while let Some(joined) = shards.join_next().await {
-            let (shard_items, shard_has_more) = joined
-                .map_err(|_| PortError::Failed(STORE, "a listing query stopped".to_owned()))??;
-            items.extend(shard_items);
-            more |= shard_has_more;
-        }
-        let mut sorted = items
-            .into_iter()
-            .map(|item| Ok((list_sk_of(&item)?.to_owned(), item)))
-            .collect::<Result<Vec<_>, PortError>>()?;
+        let mut more = reads.iter().any(|r| r.more);
+        let items: Vec<(String, Item)> = reads.into_iter().flat_map(|r| r.items).collect();
+        let mut sorted = items;
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         more |= sorted.len() > limit as usize;
         sorted.truncate(limit as usize);

@@ -29,7 +29,7 @@ use lambda_http::lambda_runtime::layers::trace::request_span;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use support::{ADA, deps, now, profile};
 use tracing::Instrument;
-use users_api::event::{RestEvent, RestResponse};
+use users_api::event::{RawEvent, RestResponse};
 
 /// The events both languages are timed on.
 const GET: &[u8] = include_bytes!("events/get_users_me.json");
@@ -86,7 +86,7 @@ fn handler_overhead(c: &mut Criterion) {
             let event = {
                 let _entered = span.enter();
                 let jd = &mut serde_json::Deserializer::from_slice(event);
-                let payload: RestEvent = serde_path_to_error::deserialize(jd).unwrap();
+                let payload: RawEvent = serde_path_to_error::deserialize(jd).unwrap();
                 LambdaEvent::new(payload, context.clone())
             };
             // As `main`'s service.

@@ -8,6 +8,7 @@
 //! the REST API sends and the edge uses, into the same `Request` (method, headers, body,
 //! path and query parameters, request context) and the same response JSON.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -19,16 +20,35 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// The event as the runtime hands it over: its JSON text, kept whole. lambda_runtime reads
+/// every event through serde_path_to_error, which tracks the path of each value it reads
+/// and doubled the cost of reading the event; this takes the text in one piece, and
+/// `into_request` reads it with serde_json alone, borrowing its strings where it can.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct RawEvent(Box<RawValue>);
+
+impl RawEvent {
+    /// The request as lambda_http builds it from the same event (see `RestEvent`).
+    pub fn into_request(self) -> Result<Request, InvalidEvent> {
+        serde_json::from_str::<RestEvent<'_>>(self.0.get())
+            .map_err(|_| InvalidEvent("its JSON"))?
+            .into_request()
+    }
+}
 
 /// The parts of a REST proxy event the function uses; everything else is skipped unread.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RestEvent {
-    http_method: String,
-    #[serde(default)]
-    headers: Pairs<String>,
-    #[serde(default)]
-    multi_value_headers: Pairs<Vec<String>>,
+struct RestEvent<'a> {
+    #[serde(borrow)]
+    http_method: Text<'a>,
+    #[serde(default, borrow)]
+    headers: Pairs<'a, Text<'a>>,
+    #[serde(default, borrow)]
+    multi_value_headers: Pairs<'a, Vec<Text<'a>>>,
     #[serde(default)]
     query_string_parameters: Option<HashMap<String, String>>,
     #[serde(default)]
@@ -36,8 +56,8 @@ pub struct RestEvent {
     #[serde(default)]
     path_parameters: Option<HashMap<String, String>>,
     request_context: RestContext,
-    #[serde(default)]
-    body: Option<String>,
+    #[serde(default, borrow)]
+    body: Option<Text<'a>>,
     #[serde(default)]
     is_base64_encoded: Option<bool>,
 }
@@ -60,22 +80,53 @@ struct Authorizer {
     claims: Option<Value>,
 }
 
+/// A JSON string, borrowed from the event's text unless it holds escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+
+            fn visit_string<E>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
+
 /// A JSON object's entries in their order (`null` is none): a header given in two spellings
 /// ends as the event lists it, as it does through lambda_http.
-struct Pairs<T>(Vec<(String, T)>);
+struct Pairs<'a, T>(Vec<(Text<'a>, T)>);
 
-impl<T> Default for Pairs<T> {
+impl<T> Default for Pairs<'_, T> {
     fn default() -> Self {
         Pairs(Vec::new())
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Pairs<T> {
+impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Pairs<'a, T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Entries<T>(std::marker::PhantomData<T>);
+        struct Entries<'a, T>(std::marker::PhantomData<(&'a (), T)>);
 
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
-            type Value = Pairs<T>;
+        impl<'de: 'a, 'a, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<'a, T> {
+            type Value = Pairs<'a, T>;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object or null")
@@ -107,30 +158,41 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Pairs<T> {
 #[error("not an API Gateway REST proxy event: {0}")]
 pub struct InvalidEvent(&'static str);
 
-impl RestEvent {
+impl RestEvent<'_> {
     /// The request as lambda_http builds it from the same event: `multiValueHeaders` with
     /// `headers` over them, multi-value query parameters when present, else single ones.
-    pub fn into_request(self) -> Result<Request, InvalidEvent> {
-        let method = Method::from_bytes(self.http_method.as_bytes())
+    fn into_request(self) -> Result<Request, InvalidEvent> {
+        let method = Method::from_bytes(self.http_method.0.as_bytes())
             .map_err(|_| InvalidEvent("httpMethod"))?;
-        let mut headers = HeaderMap::new();
-        for (name, values) in self.multi_value_headers.0 {
-            let name = header_name(&name)?;
+        let mut headers = HeaderMap::with_capacity(self.headers.0.len());
+        // A name under `headers` replaces all its values under `multiValueHeaders` (API
+        // Gateway lists every header under both), so only the others are read there.
+        let single = |name: &str| {
+            self.headers
+                .0
+                .iter()
+                .any(|(n, _)| n.0.eq_ignore_ascii_case(name))
+        };
+        for (name, values) in &self.multi_value_headers.0 {
+            if single(&name.0) {
+                continue;
+            }
+            let name = header_name(&name.0)?;
             for value in values {
-                headers.append(&name, header_value(&value)?);
+                headers.append(&name, header_value(&value.0)?);
             }
         }
-        for (name, value) in self.headers.0 {
-            headers.insert(header_name(&name)?, header_value(&value)?);
+        for (name, value) in &self.headers.0 {
+            headers.insert(header_name(&name.0)?, header_value(&value.0)?);
         }
         let body = match self.body {
             None => Body::Empty,
             Some(body) if self.is_base64_encoded == Some(true) => Body::Binary(
                 base64::engine::general_purpose::STANDARD
-                    .decode(body)
+                    .decode(body.0.as_bytes())
                     .map_err(|_| InvalidEvent("body"))?,
             ),
-            Some(body) => Body::Text(body),
+            Some(body) => Body::Text(body.0.into_owned()),
         };
         let multi_query = self.multi_value_query_string_parameters.unwrap_or_default();
         let mut context = ApiGatewayProxyRequestContext::default();
@@ -231,7 +293,7 @@ impl From<Response<Body>> for RestResponse {
 /// The request the deployed function hands the edge for these event bytes (as the runtime
 /// deserializes them).
 pub fn request_from_slice(event: &[u8]) -> Result<Request, lambda_http::Error> {
-    Ok(serde_json::from_slice::<RestEvent>(event)?.into_request()?)
+    Ok(serde_json::from_slice::<RawEvent>(event)?.into_request()?)
 }
 
 #[cfg(test)]
@@ -314,6 +376,26 @@ mod tests {
             assert_eq!(
                 ours.authorizer.fields.get("claims"),
                 theirs.authorizer.fields.get("claims")
+            );
+        }
+    }
+
+    #[test]
+    fn the_runtime_s_path_tracking_reader_hands_the_event_over_whole() {
+        for event in events() {
+            let text = event.to_string();
+            // As lambda_runtime deserializes every event.
+            let jd = &mut serde_json::Deserializer::from_str(&text);
+            let raw: RawEvent = serde_path_to_error::deserialize(jd).unwrap();
+            let (ours, direct) = (
+                raw.into_request().unwrap(),
+                request_from_slice(text.as_bytes()).unwrap(),
+            );
+            assert_eq!(ours.headers(), direct.headers(), "{event}");
+            assert_eq!(ours.body().as_ref(), direct.body().as_ref(), "{event}");
+            assert_eq!(
+                context(&ours).authorizer.fields.get("claims"),
+                context(&direct).authorizer.fields.get("claims")
             );
         }
     }

@@ -6,7 +6,7 @@ use adapters::config::UsersApiConfig;
 use adapters::{CognitoGroups, DynamoAccessLog, DynamoProfiles, S3Pictures};
 use lambda_http::lambda_runtime::LambdaEvent;
 use lambda_http::{Error, service_fn};
-use users_api::event::{RestEvent, RestResponse};
+use users_api::event::{RawEvent, RestResponse};
 use users_api::{Deps, handle};
 
 #[tokio::main(flavor = "current_thread")]
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Error> {
         config,
     };
     // lambda_runtime with users-api's own REST event type, not lambda_http's adapter: see `event`.
-    lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<RestEvent>| {
+    lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<RawEvent>| {
         let deps = &deps;
         async move {
             let request = event.payload.into_request()?;

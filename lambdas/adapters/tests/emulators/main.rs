@@ -222,6 +222,41 @@ async fn listing_pages_through_one_cohort_in_creation_order_across_shards() {
     assert_eq!(seen, expected);
 }
 
+/// A listing reads each shard a little at a time: a cohort that sits on one shard (the
+/// rest empty) is read from it in several rounds, and still pages in order.
+#[tokio::test]
+async fn listing_a_cohort_on_one_shard_reads_it_in_rounds_and_pages_in_order() {
+    let store = store().await;
+    let on_one: Vec<u32> = (100..400)
+        .filter(|n| shards().of(&profile(*n, UserType::Patient).user_id) == 2)
+        .take(13)
+        .collect();
+    for n in &on_one {
+        store.create(&profile(*n, UserType::Patient)).await.unwrap();
+    }
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list(Cohort::active(UserType::Patient), 6, after.as_ref())
+            .await
+            .unwrap();
+        pages.push(
+            page.profiles
+                .iter()
+                .map(|p| p.username.clone())
+                .collect::<Vec<_>>(),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = on_one.iter().map(|n| format!("user-{n}")).collect();
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [6, 6, 1]);
+    assert_eq!(pages.concat(), expected);
+}
+
 #[tokio::test]
 async fn a_stored_profile_that_no_longer_parses_is_named_and_skipped_not_a_failure() {
     use aws_sdk_dynamodb::types::AttributeValue;
