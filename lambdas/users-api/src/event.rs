@@ -34,7 +34,7 @@ impl RawEvent {
     /// The request as lambda_http builds it from the same event (see `RestEvent`).
     pub fn into_request(self) -> Result<Request, InvalidEvent> {
         serde_json::from_str::<RestEvent<'_>>(self.0.get())
-            .map_err(|_| InvalidEvent("its JSON"))?
+            .map_err(|_| InvalidEvent("a field of the wrong type"))?
             .into_request()
     }
 }
