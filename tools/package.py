@@ -44,8 +44,11 @@ def cargo_target_dir() -> Path:
 def build_release(functions: list[str], architecture: str, out: Path) -> None:
     """cargo-lambda links against Lambda's glibc with zig; it writes bootstrap.zip per function."""
     lambda_dir = cargo_target_dir() / "lambda"
+    # One codegen unit makes each crate's compile one thread, and the three AWS SDK crates
+    # take minutes each: with a job per core on 2 cores, the third waits for one of the others.
+    jobs = max(os.cpu_count() or 1, 4)
     command = ["cargo", "lambda", "build", "--release", "--target", TARGETS[architecture],
-               "--output-format", "zip", "--lambda-dir", str(lambda_dir)]
+               "--jobs", str(jobs), "--output-format", "zip", "--lambda-dir", str(lambda_dir)]
     for function in functions:
         command += ["--package", function]
     subprocess.run(command, cwd=ROOT, check=True)
