@@ -76,13 +76,14 @@ lint:
 test-rust: setup setup-test-tools
     #!/usr/bin/env bash
     set -euo pipefail
-    log=$(mktemp)
-    trap 'rm -f "$log"' EXIT
-    # Every test binary runs even after one fails, so one failure hides no other.
+    build=$(mktemp)
+    trap 'rm -f "$build"' EXIT
+    cargo test --workspace --locked --no-run --message-format=json-render-diagnostics > "$build"
+    # Every test binary runs even after one fails, so one failure hides no other; one total
+    # over them all is the closing line.
     status=0
-    cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
-    # One total over every test binary, as the closing line.
-    awk '/^test result:/ { passed += $4; failed += $6 } END { printf "rust: %d passed, %d failed\n", passed, failed }' "$log"
+    python3 tools/run_tests.py "$build" || status=$?
+    cargo test --workspace --locked --doc
     exit "$status"
 
 # Run only the end-to-end journeys and security checks (authorization matrix, bad input, races, faults, schemathesis, log hygiene) on their own local stack.
