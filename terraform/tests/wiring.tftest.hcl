@@ -139,9 +139,13 @@ variables {
   artifacts_dir = "./tests/fixtures"
 }
 
-run "triggers_point_at_their_functions" {
+# A run costs several CPU-seconds whatever it asserts (the provider starts about three
+# times), so the checks that need the same variables share a run. Terraform evaluates every
+# assert in a run and reports each one that fails by its error_message.
+run "the_default_module_is_wired_as_contracted" {
   command = apply
 
+  # Triggers point at their functions.
   assert {
     condition     = module.user_pool.lambda_triggers.pre_sign_up == module.pre_signup.alias_arn && module.pre_signup.alias_arn == "${module.pre_signup.arn}:live"
     error_message = "PreSignUp must invoke the pre-signup function's live alias."
@@ -185,20 +189,14 @@ run "triggers_point_at_their_functions" {
     condition     = length(module.user_pool.trigger_permissions) == 2
     error_message = "Exactly the two triggers get invoke permissions."
   }
-}
 
-run "pictures_no_profile_uses_expire_after_a_day" {
-  command = apply
-
+  # Pictures that no profile uses expire after a day.
   assert {
     condition     = module.picture_bucket.unattached_picture_rule == { tag = { key = "picture", value = "unattached" }, days = 1 }
     error_message = "Uploads are tagged picture=unattached until attached (adapters::s3::PICTURE_TAG); the bucket must expire them after a day."
   }
-}
 
-run "cognitos_own_delete_user_is_refused_by_the_pools_web_acl" {
-  command = apply
-
+  # Cognito's own DeleteUser is refused by the pool's web ACL.
   assert {
     condition     = module.user_pool.refused_operations == ["AWSCognitoIdentityProviderService.DeleteUser"]
     error_message = "The user pool's web ACL must refuse exactly Cognito's self-service DeleteUser: accounts are deleted through the API, which removes their data too."
@@ -208,11 +206,8 @@ run "cognitos_own_delete_user_is_refused_by_the_pools_web_acl" {
     condition     = module.user_pool.web_acl_association == module.user_pool.arn
     error_message = "The web ACL must guard this user pool."
   }
-}
 
-run "every_route_but_health_and_preflight_is_authorized" {
-  command = apply
-
+  # Every route but health and preflight is authorized.
   assert {
     condition = alltrue([
       for route, m in module.api.methods :
@@ -272,11 +267,8 @@ run "every_route_but_health_and_preflight_is_authorized" {
     condition     = output.api_url == module.api.invoke_url && module.api.stage_name == "v1"
     error_message = "api_url must be the v1 stage invoke URL."
   }
-}
 
-run "policies_grant_exactly_the_called_actions_on_their_resources" {
-  command = apply
-
+  # Policies grant exactly the called actions on their resources.
   # users-api: profile items on the table, Query on the listing index, BatchGetItem on the table (counters), PutItem and Query on the access log table, pictures under the prefix, listing the bucket (so a missing picture is 404, not 403), groups on the pool.
   assert {
     condition = {
@@ -378,11 +370,8 @@ run "policies_grant_exactly_the_called_actions_on_their_resources" {
     ]))
     error_message = "No wildcard actions, and no resource \"*\" except the X-Ray write actions."
   }
-}
 
-run "functions_get_their_contracted_settings" {
-  command = apply
-
+  # Functions get their contracted settings.
   assert {
     condition     = length(module.api.gateway_response_headers) == 0
     error_message = "Without browser origins, API Gateway's answers carry no CORS headers."
@@ -472,16 +461,100 @@ run "functions_get_their_contracted_settings" {
     condition     = output.hosted_ui_url == "https://healthtech-dev-123456789012.auth.eu-west-1.amazoncognito.com"
     error_message = "The Hosted UI domain is derived from name, environment and account."
   }
+
+  # The API stage is behind a per-IP rate limit.
+  assert {
+    condition     = output.api_web_acl_arn != null && output.api_web_acl_arn == module.api.web_acl_arn
+    error_message = "A WAF web ACL is on by default and its ARN is an output."
+  }
+
+  assert {
+    condition = module.api.web_acl_association == {
+      web_acl_arn  = module.api.web_acl_arn
+      resource_arn = module.api.stage_arn
+    }
+    error_message = "The web ACL must be associated with this API's stage."
+  }
+
+  assert {
+    condition = jsonencode(module.api.web_acl_rate_limit) == jsonencode({
+      aggregate_key_type    = "IP"
+      evaluation_window_sec = 300
+      limit                 = 2000
+      response_code         = 429
+      response_headers      = {}
+    })
+    error_message = "The rule limits each client IP to api_waf_rate_limit (default 2000) requests per 5 minutes and answers 429 as API Gateway's throttle does."
+  }
+
+  # The pool uses Cognito's sender and the classic Hosted UI by default.
+  assert {
+    condition = (
+      module.user_pool.email_configuration.email_sending_account == "COGNITO_DEFAULT" &&
+      module.user_pool.email_configuration.source_arn == null &&
+      module.user_pool.email_configuration.from_email_address == null &&
+      module.user_pool.email_configuration.reply_to_email_address == null &&
+      module.user_pool.email_configuration.configuration_set == null
+    )
+    error_message = "Without ses_email the pool uses Cognito's built-in sender and names no SES identity."
+  }
+
+  assert {
+    condition     = module.user_pool.managed_login_version == 1
+    error_message = "The Hosted UI domain is on the classic hosted UI (version 1) unless ops choose managed login."
+  }
+
+  # The triggers have reserved concurrency and the API does not.
+  assert {
+    condition = (
+      module.pre_signup.reserved_concurrent_executions == 10 &&
+      module.post_confirmation.reserved_concurrent_executions == 10
+    )
+    error_message = "Both Cognito triggers reserve 10 concurrent executions by default, so an API surge cannot starve sign-ups."
+  }
+
+  assert {
+    condition     = coalesce(module.users_api.reserved_concurrent_executions, -1) == -1
+    error_message = "users-api stays on the unreserved pool (reserving for it would shrink what the triggers' reservations protect)."
+  }
+
+  # Each function publishes a version and its alias points at it.
+  assert {
+    condition = alltrue([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] :
+      f.publishes_versions && f.alias_name == "live" && f.alias_function_version == f.version
+    ])
+    error_message = "Every function publishes a version on each change and its live alias points at the version just published."
+  }
+
+  assert {
+    condition     = module.users_api.alias_function_version == "4" && output.function_versions["users-api"] == { alias = "live", version = "4" }
+    error_message = "The alias follows the function's published version, and function_versions reports it."
+  }
 }
 
-run "cors_origin_and_self_service_types_reach_the_functions" {
+# Ops variables that touch different resources share this run; each section checks that one
+# reaches what it configures.
+run "ops_variables_reach_their_resources" {
   command = apply
 
   variables {
     self_service_user_types = ["Patient", "Doctor"]
     cors_allowed_origins    = ["https://app.example.com", "https://admin.example.com"]
+    api_waf_rate_limit      = 300
+    ses_email = {
+      source_arn        = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_address      = "HealthTech <no-reply@example.org>"
+      reply_to_address  = "support@example.org"
+      configuration_set = "healthtech-auth"
+    }
+    hosted_ui_managed_login_version        = 2
+    pre_signup_reserved_concurrency        = 3
+    post_confirmation_reserved_concurrency = null
+    access_log_retention_days              = 3650
   }
 
+  # CORS origins and self-service types reach the functions.
   assert {
     condition     = module.users_api.environment_variables.CORS_ALLOWED_ORIGINS == "https://app.example.com,https://admin.example.com"
     error_message = "The API gets every allowed origin, comma-separated."
@@ -512,6 +585,69 @@ run "cors_origin_and_self_service_types_reach_the_functions" {
     condition     = module.users_api.environment_variables.SELF_SERVICE_USER_TYPES == module.post_confirmation.environment_variables.SELF_SERVICE_USER_TYPES && module.users_api.environment_variables.PROFILE_SHARDS == module.post_confirmation.environment_variables.PROFILE_SHARDS
     error_message = "The API decides a first profile by the same self-service policy as PostConfirmation, and keys the table by the same shard count."
   }
+
+  # The WAF limit is the ops variable.
+  assert {
+    condition     = module.api.web_acl_rate_limit.limit == 300
+    error_message = "api_waf_rate_limit must reach the rate-based rule."
+  }
+
+  # SES email sends through the named identity; the managed login version reaches the domain.
+  assert {
+    condition = module.user_pool.email_configuration == {
+      email_sending_account  = "DEVELOPER"
+      source_arn             = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+      from_email_address     = "HealthTech <no-reply@example.org>"
+      reply_to_email_address = "support@example.org"
+      configuration_set      = "healthtech-auth"
+    }
+    error_message = "With ses_email the pool sends through SES (DEVELOPER) from that identity, sender, reply-to and configuration set."
+  }
+
+  assert {
+    condition     = module.user_pool.managed_login_version == 2
+    error_message = "hosted_ui_managed_login_version must reach the domain."
+  }
+
+  # Reserved concurrency follows the ops variables.
+  assert {
+    condition     = module.pre_signup.reserved_concurrent_executions == 3
+    error_message = "pre_signup_reserved_concurrency must reach the pre-signup function."
+  }
+
+  assert {
+    condition     = coalesce(module.post_confirmation.reserved_concurrent_executions, -1) == -1
+    error_message = "null must leave post-confirmation unreserved."
+  }
+
+  # The access log is append-only, encrypted and kept for its retention.
+  # No function may change or remove an entry: on the access log table, only PutItem
+  # (every put is conditional on a new key) and Query, and no wildcard that could cover more.
+  assert {
+    condition = alltrue(flatten([
+      for f in [module.pre_signup, module.post_confirmation, module.users_api] : [
+        for s in jsondecode(f.policy_json).Statement : [
+          for a in s.Action : contains(["dynamodb:PutItem", "dynamodb:Query"], a)
+        ] if anytrue([for r in s.Resource : startswith(r, module.access_log_table.arn)])
+      ]
+    ]))
+    error_message = "Only PutItem and Query may be granted on the access log table (no UpdateItem, DeleteItem or BatchWriteItem)."
+  }
+
+  assert {
+    condition = (
+      module.access_log_table.ttl_attribute == "expires_at" &&
+      module.access_log_table.point_in_time_recovery &&
+      module.access_log_table.deletion_protection &&
+      output.access_log_table_name == "healthtech-dev-access-log"
+    )
+    error_message = "The access log expires entries by expires_at, has point-in-time recovery and deletion protection, and its name is an output."
+  }
+
+  assert {
+    condition     = module.users_api.environment_variables.ACCESS_LOG_RETENTION_DAYS == "3650"
+    error_message = "access_log_retention_days must reach the API, which stamps each entry's expiry."
+  }
 }
 
 run "one_browser_origin_is_named_in_the_gateways_own_answers" {
@@ -540,47 +676,6 @@ run "one_browser_origin_is_named_in_the_gateways_own_answers" {
   }
 }
 
-run "the_api_stage_is_behind_a_per_ip_rate_limit" {
-  command = apply
-
-  assert {
-    condition     = output.api_web_acl_arn != null && output.api_web_acl_arn == module.api.web_acl_arn
-    error_message = "A WAF web ACL is on by default and its ARN is an output."
-  }
-
-  assert {
-    condition = module.api.web_acl_association == {
-      web_acl_arn  = module.api.web_acl_arn
-      resource_arn = module.api.stage_arn
-    }
-    error_message = "The web ACL must be associated with this API's stage."
-  }
-
-  assert {
-    condition = jsonencode(module.api.web_acl_rate_limit) == jsonencode({
-      aggregate_key_type    = "IP"
-      evaluation_window_sec = 300
-      limit                 = 2000
-      response_code         = 429
-      response_headers      = {}
-    })
-    error_message = "The rule limits each client IP to api_waf_rate_limit (default 2000) requests per 5 minutes and answers 429 as API Gateway's throttle does."
-  }
-}
-
-run "the_waf_limit_is_the_ops_variable" {
-  command = apply
-
-  variables {
-    api_waf_rate_limit = 300
-  }
-
-  assert {
-    condition     = module.api.web_acl_rate_limit.limit == 300
-    error_message = "api_waf_rate_limit must reach the rate-based rule."
-  }
-}
-
 run "the_waf_can_be_turned_off" {
   command = apply
 
@@ -591,144 +686,5 @@ run "the_waf_can_be_turned_off" {
   assert {
     condition     = output.api_web_acl_arn == null && module.api.web_acl_association == null && module.api.web_acl_rate_limit == null
     error_message = "api_waf_enabled = false must leave no web ACL and no association."
-  }
-}
-
-run "the_pool_uses_cognitos_sender_and_the_classic_hosted_ui_by_default" {
-  command = apply
-
-  assert {
-    condition = (
-      module.user_pool.email_configuration.email_sending_account == "COGNITO_DEFAULT" &&
-      module.user_pool.email_configuration.source_arn == null &&
-      module.user_pool.email_configuration.from_email_address == null &&
-      module.user_pool.email_configuration.reply_to_email_address == null &&
-      module.user_pool.email_configuration.configuration_set == null
-    )
-    error_message = "Without ses_email the pool uses Cognito's built-in sender and names no SES identity."
-  }
-
-  assert {
-    condition     = module.user_pool.managed_login_version == 1
-    error_message = "The Hosted UI domain is on the classic hosted UI (version 1) unless ops choose managed login."
-  }
-}
-
-run "ses_email_sends_through_the_named_identity" {
-  command = apply
-
-  variables {
-    ses_email = {
-      source_arn        = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
-      from_address      = "HealthTech <no-reply@example.org>"
-      reply_to_address  = "support@example.org"
-      configuration_set = "healthtech-auth"
-    }
-    hosted_ui_managed_login_version = 2
-  }
-
-  assert {
-    condition = module.user_pool.email_configuration == {
-      email_sending_account  = "DEVELOPER"
-      source_arn             = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
-      from_email_address     = "HealthTech <no-reply@example.org>"
-      reply_to_email_address = "support@example.org"
-      configuration_set      = "healthtech-auth"
-    }
-    error_message = "With ses_email the pool sends through SES (DEVELOPER) from that identity, sender, reply-to and configuration set."
-  }
-
-  assert {
-    condition     = module.user_pool.managed_login_version == 2
-    error_message = "hosted_ui_managed_login_version must reach the domain."
-  }
-}
-
-run "the_triggers_have_reserved_concurrency_and_the_api_does_not" {
-  command = apply
-
-  assert {
-    condition = (
-      module.pre_signup.reserved_concurrent_executions == 10 &&
-      module.post_confirmation.reserved_concurrent_executions == 10
-    )
-    error_message = "Both Cognito triggers reserve 10 concurrent executions by default, so an API surge cannot starve sign-ups."
-  }
-
-  assert {
-    condition     = coalesce(module.users_api.reserved_concurrent_executions, -1) == -1
-    error_message = "users-api stays on the unreserved pool (reserving for it would shrink what the triggers' reservations protect)."
-  }
-}
-
-run "reserved_concurrency_follows_the_ops_variables" {
-  command = apply
-
-  variables {
-    pre_signup_reserved_concurrency        = 3
-    post_confirmation_reserved_concurrency = null
-  }
-
-  assert {
-    condition     = module.pre_signup.reserved_concurrent_executions == 3
-    error_message = "pre_signup_reserved_concurrency must reach the pre-signup function."
-  }
-
-  assert {
-    condition     = coalesce(module.post_confirmation.reserved_concurrent_executions, -1) == -1
-    error_message = "null must leave post-confirmation unreserved."
-  }
-}
-
-run "each_function_publishes_a_version_and_its_alias_points_at_it" {
-  command = apply
-
-  assert {
-    condition = alltrue([
-      for f in [module.pre_signup, module.post_confirmation, module.users_api] :
-      f.publishes_versions && f.alias_name == "live" && f.alias_function_version == f.version
-    ])
-    error_message = "Every function publishes a version on each change and its live alias points at the version just published."
-  }
-
-  assert {
-    condition     = module.users_api.alias_function_version == "4" && output.function_versions["users-api"] == { alias = "live", version = "4" }
-    error_message = "The alias follows the function's published version, and function_versions reports it."
-  }
-}
-
-run "the_access_log_is_append_only_encrypted_and_kept_for_its_retention" {
-  command = apply
-
-  variables {
-    access_log_retention_days = 3650
-  }
-
-  # No function may change or remove an entry: on the access log table, only PutItem
-  # (every put is conditional on a new key) and Query, and no wildcard that could cover more.
-  assert {
-    condition = alltrue(flatten([
-      for f in [module.pre_signup, module.post_confirmation, module.users_api] : [
-        for s in jsondecode(f.policy_json).Statement : [
-          for a in s.Action : contains(["dynamodb:PutItem", "dynamodb:Query"], a)
-        ] if anytrue([for r in s.Resource : startswith(r, module.access_log_table.arn)])
-      ]
-    ]))
-    error_message = "Only PutItem and Query may be granted on the access log table (no UpdateItem, DeleteItem or BatchWriteItem)."
-  }
-
-  assert {
-    condition = (
-      module.access_log_table.ttl_attribute == "expires_at" &&
-      module.access_log_table.point_in_time_recovery &&
-      module.access_log_table.deletion_protection &&
-      output.access_log_table_name == "healthtech-dev-access-log"
-    )
-    error_message = "The access log expires entries by expires_at, has point-in-time recovery and deletion protection, and its name is an output."
-  }
-
-  assert {
-    condition     = module.users_api.environment_variables.ACCESS_LOG_RETENTION_DAYS == "3650"
-    error_message = "access_log_retention_days must reach the API, which stamps each entry's expiry."
   }
 }
