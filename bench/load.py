@@ -29,6 +29,9 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 SIGN_UPS = int(os.environ.get("LOAD_SIGN_UPS", "1000"))
 REQUESTS = int(os.environ.get("LOAD_REQUESTS", "20000"))
@@ -184,9 +187,8 @@ class CognitoError(Exception):
 
 
 class Cognito:
-    """Cognito's JSON API through the stack's AWS front (so the triggers run). moto and the
-    front accept any signature: the credential scope only tells moto the service and region,
-    and a key that is no function's is an account admin's at the front, as for `just up`."""
+    """Cognito's JSON API through the stack's AWS front (so the triggers run), each call
+    signed with the stack's credentials (stack.json), as the front checks them as AWS does."""
 
     def __init__(self, session, stack, outbox):
         self.session = session
@@ -194,13 +196,16 @@ class Cognito:
         self.url = stack["aws_endpoint_url"]
         self.pool_id = stack["user_pool_id"]
         self.client_id = stack["user_pool_client_id"]
-        self.authorization = (f"AWS4-HMAC-SHA256 Credential=load/20260101/{stack['region']}/cognito-idp/aws4_request, "
-                              "SignedHeaders=host;x-amz-target, Signature=0")
+        self.region = stack["region"]
+        self.credentials = Credentials(stack["aws_access_key_id"], stack["aws_secret_access_key"])
 
     async def call(self, operation, body):
-        headers = {"Content-Type": "application/x-amz-json-1.1", "Authorization": self.authorization,
-                   "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"}
-        async with self.session.post(self.url, data=json.dumps(body), headers=headers) as response:
+        payload = json.dumps(body)
+        request = AWSRequest(method="POST", url=self.url + "/", data=payload, headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}"})
+        SigV4Auth(self.credentials, "cognito-idp", self.region).add_auth(request)
+        async with self.session.post(self.url + "/", data=payload, headers=dict(request.headers.items())) as response:
             raw = await response.read()
             status = response.status
         try:

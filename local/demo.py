@@ -16,17 +16,19 @@ API = stack["api_url"]
 email = f"ada.{int(time.time())}@example.com"
 password = "Correct-Horse-9!"
 
+# The stack's own credentials (stack.json): the front checks every signature as AWS does.
 cognito = boto3.client(
     "cognito-idp",
     endpoint_url=stack["aws_endpoint_url"],
     region_name=stack["region"],
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
+    aws_access_key_id=stack["aws_access_key_id"],
+    aws_secret_access_key=stack["aws_secret_access_key"],
 )
 
-PRELUDE = f"""import boto3
-cognito = boto3.client("cognito-idp", endpoint_url="{stack['aws_endpoint_url']}", region_name="{stack['region']}",
-                       aws_access_key_id="test", aws_secret_access_key="test")"""
+PRELUDE = f"""import boto3, json
+stack = json.load(open("{sys.argv[1]}"))
+cognito = boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+                       aws_access_key_id=stack["aws_access_key_id"], aws_secret_access_key=stack["aws_secret_access_key"])"""
 
 
 def step(title, code):

@@ -47,8 +47,8 @@ cognito = boto3.client(
     "cognito-idp",
     endpoint_url=stack["aws_endpoint_url"],
     region_name=stack["region"],
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
+    aws_access_key_id=stack["aws_access_key_id"],
+    aws_secret_access_key=stack["aws_secret_access_key"],
 )
 pool, client = stack["user_pool_id"], stack["user_pool_client_id"]
 # One per run, meets the pool's policy (upper, lower, digit, symbol); never printed.

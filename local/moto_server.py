@@ -28,7 +28,13 @@
 - POST /_local/cognito/password {"UserPoolId", "Username"} answers the user's current
   password (and internal username) from moto's own state, for the runner's Cognito front
   to verify USER_SRP_AUTH. moto keeps the one copy of every password, whichever call set
-  it, so the front never holds a copy that could drift. Loopback only, like moto itself.
+  it, so the front never holds a copy that could drift.
+- Every control endpoint (the wrapper's /_local/..., moto's own /moto-api/...) answers only
+  a request that carries the stack's control secret (--secrets-file, written 0600 by
+  `just up`) in an X-Local-Control-Secret header. They hand out passwords and tokens, so
+  no client of the AWS front may reach them in any spelling: the path is checked as moto
+  would route it after undoing percent-encoding, `//`, `/./` and case, and the front
+  never forwards a client's secret header.
 - Every token moto signs for a runner names that runner's local issuer, `{AWS front
   URL}/{pool id}` (the front says which in an X-Local-Issuer-Base header on what it
   forwards), where the front serves the discovery document and JWKS that client libraries
@@ -49,6 +55,7 @@ import argparse
 import base64
 import copy
 import functools
+import hmac
 import importlib
 import json
 import logging
@@ -58,6 +65,7 @@ import re
 import signal
 import sys
 import threading
+import urllib.parse
 import weakref
 from collections import defaultdict
 
@@ -469,8 +477,8 @@ def revoke(asked: dict):
 
 
 def serve_local_cognito(app):
-    """The runner's own Cognito calls (loopback only, like moto; the AWS front never
-    forwards /_local/ paths): Hosted UI tokens, their refresh, RevokeToken."""
+    """The runner's own Cognito calls (behind the control secret): Hosted UI tokens, their
+    refresh, RevokeToken."""
     handlers = {OAUTH_TOKENS_PATH: oauth_tokens, OAUTH_REFRESH_PATH: oauth_refresh, REVOKE_PATH: revoke}
 
     def wsgi(environ, start_response):
@@ -490,6 +498,55 @@ def serve_local_cognito(app):
     return wsgi
 
 
+CONTROL_SECRET = "HTTP_X_LOCAL_CONTROL_SECRET"
+CONTROL_PREFIXES = ("_local", "moto-api")
+
+
+def is_control_path(raw: str) -> bool:
+    """True for any spelling of a control path moto's server could route as one: encoded
+    (`%5F`, even twice), with empty or dot segments, backslashes or other letter case."""
+    if raw.lower().startswith(("http://", "https://")):
+        raw = urllib.parse.urlsplit(raw).path  # an absolute-form request target
+    path = raw.split("?", 1)[0].split("#", 1)[0]
+    for _ in range(4):
+        decoded = urllib.parse.unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    segments = []
+    for segment in path.replace("\\", "/").split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment.strip().lower())
+    return bool(segments) and segments[0] in CONTROL_PREFIXES
+
+
+def guarding_the_control_endpoints(app, secret: str):
+    """Refuses (403) a control path without the stack's control secret, compared in
+    constant time; without a secret at all, every control path is refused."""
+
+    def wsgi(environ, start_response):
+        spellings = (environ.get(key, "") for key in ("PATH_INFO", "RAW_URI", "REQUEST_URI"))
+        if any(is_control_path(spelling) for spelling in spellings):
+            given = environ.get(CONTROL_SECRET, "").encode()
+            if not secret or not hmac.compare_digest(given, secret.encode()):
+                # The body is read first: a connection closed on an unread body can hang
+                # the client instead of ending.
+                try:
+                    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                except ValueError:
+                    pass
+                start_response("403 Forbidden", [("Content-Type", "application/json")])
+                return [b'{"message": "the local control endpoints need the stack\'s control secret"}']
+        return app(environ, start_response)
+
+    return wsgi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -497,7 +554,12 @@ def main() -> None:
     parser.add_argument("--port-file", help="where to write the bound port once listening")
     parser.add_argument("--load-state", help="a state file to restore before serving")
     parser.add_argument("--save-state", help="where POST /_local/save-state writes the state")
+    parser.add_argument("--secrets-file", help="JSON with the control_secret that opens the control endpoints")
     args = parser.parse_args()
+    secret = ""
+    if args.secrets_file:
+        with open(args.secrets_file) as secrets:
+            secret = json.load(secrets)["control_secret"]
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
@@ -513,7 +575,7 @@ def main() -> None:
         print(f"moto: restored {load_state(args.load_state)} backends", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
     app = with_save_state(serve_local_cognito(serve_passwords(app)), args.save_state)
-    app = naming_the_local_issuer(app)
+    app = guarding_the_control_endpoints(naming_the_local_issuer(app), secret)
     server = make_server(
         args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )

@@ -81,9 +81,16 @@ case "$command" in
     } | sha256sum | cut -c1-16
     ;;
 
-  # save-moto MOTO_URL: moto writes its whole state to the file it was given (--save-state).
+  # save-moto MOTO_URL SECRETS_FILE: moto writes its whole state to the file it was given
+  # (--save-state); a control endpoint, so the call carries the stack's control secret.
   save-moto)
-    python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_local/save-state", method="POST"), timeout=120)' "$1"
+    python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+secret = json.load(open(sys.argv[2]))["control_secret"]
+request = urllib.request.Request(sys.argv[1] + "/_local/save-state", method="POST",
+                                 headers={"X-Local-Control-Secret": secret})
+urllib.request.urlopen(request, timeout=120)
+PY
     ;;
 
   # cache-store DIR FILE...: DIR becomes a copy of the FILEs (atomically); the three

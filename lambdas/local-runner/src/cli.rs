@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "usage: local-runner --applied <terraform show -json file> --moto <url> \
 [--aws-port N] [--api-port N] [--hosted-ui-port N] [--hosted-ui-https-port N] [--tls-dir DIR] [--work-dir DIR] [--logs-dir DIR] [--outbox-dir DIR] [--concurrency N] \
-[--ready-file FILE]";
+[--ready-file FILE] --secrets-file <.local/secrets.json>";
 
 #[derive(Debug)]
 pub struct Args {
@@ -24,11 +24,14 @@ pub struct Args {
     pub outbox_dir: PathBuf,
     pub concurrency: usize,
     pub ready_file: Option<PathBuf>,
+    /// The control secret and the stack's access key pair (`local/stack_json.py new-secrets`).
+    pub secrets_file: PathBuf,
 }
 
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut applied = None;
     let mut moto = None;
+    let mut secrets_file = None;
     let mut parsed = Args {
         applied: PathBuf::new(),
         moto: String::new(),
@@ -42,6 +45,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         outbox_dir: PathBuf::from(".local/outbox"),
         concurrency: 4,
         ready_file: None,
+        secrets_file: PathBuf::new(),
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -73,10 +77,12 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 parsed.concurrency = usize::try_from(number(&value)?).map_err(|e| e.to_string())?
             }
             "--ready-file" => parsed.ready_file = Some(PathBuf::from(value)),
+            "--secrets-file" => secrets_file = Some(PathBuf::from(value)),
             other => return Err(format!("unknown flag {other}")),
         }
     }
     parsed.applied = applied.ok_or("--applied is required")?;
+    parsed.secrets_file = secrets_file.ok_or("--secrets-file is required")?;
     parsed.moto = moto.ok_or("--moto is required")?;
     Ok(parsed)
 }

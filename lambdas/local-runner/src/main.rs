@@ -161,8 +161,10 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let certificate = std::fs::canonicalize(args.tls_dir.join(hosted_ui::tls::CERTIFICATE_FILE))
         .map_err(|e| e.to_string())?;
 
+    let (control_secret, credentials) = aws_front::read_secrets(&args.secrets_file)?;
     // Every token moto signs for this runner names its local issuer.
-    let moto = Moto::new(&args.moto, &applied.region).issuing_as(&aws_endpoint_url);
+    let moto = Moto::new(&args.moto, &applied.region, control_secret.clone())
+        .issuing_as(&aws_endpoint_url);
     aws_front::relax_transport_conditions(&moto, &applied.bucket_policies).await?;
     let identities = Arc::new(iam::Identities::mint(&applied));
     let functions = Arc::new(Functions::new(
@@ -181,6 +183,8 @@ async fn run(args: cli::Args) -> Result<(), String> {
         functions: functions.clone(),
         identities,
         moto: moto.clone(),
+        control_secret,
+        credentials,
         transactions: aws_front::InFlight::new(applied.table_keys.clone()),
         throttles: aws_front::Throttles::default(),
         cognito: aws_front::CognitoState::new(&args.outbox_dir),

@@ -235,15 +235,51 @@ pub fn moto() -> &'static Server {
     MOTO.get_or_init(|| {
         let python = project_tool("MOTO_PYTHON", &[".venv/bin/python"]);
         let launcher = workspace_root().join("local/moto_server.py");
+        let secrets = test_log_dir().join(format!("{}.json", unique("moto-secrets")));
+        let written = secrets_json(moto_control_secret());
+        std::fs::write(&secrets, written).unwrap();
         let args = [
             launcher.display().to_string(),
             "-H".into(),
             "127.0.0.1".into(),
             "-p".into(),
             "0".into(),
+            "--secrets-file".into(),
+            secrets.display().to_string(),
         ];
         Server::spawn_watched(&python, &args, "moto")
     })
+}
+
+/// The control secret the tests' moto opens its control endpoints to (`--secrets-file`),
+/// random for each test process, as `just up` makes one for each stack.
+pub fn moto_control_secret() -> &'static str {
+    static SECRET: OnceLock<String> = OnceLock::new();
+    SECRET.get_or_init(|| {
+        use std::io::Read;
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut random| random.read_exact(&mut bytes))
+            .unwrap();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+fn secrets_json(control_secret: &str) -> String {
+    format!("{{\"control_secret\": \"{control_secret}\"}}\n")
+}
+
+/// The access key pair `sdk_config` signs with; a front under test knows it as the stack's.
+pub const ACCESS_KEY_ID: &str = "testing";
+pub const SECRET_ACCESS_KEY: &str = "testing";
+
+/// The signer of the tests' hand-made calls, with `sdk_config`'s credentials.
+pub fn signer() -> crate::sigv4::Signer {
+    crate::sigv4::Signer {
+        access_key_id: ACCESS_KEY_ID.into(),
+        secret_access_key: SECRET_ACCESS_KEY.into(),
+        region: REGION.into(),
+    }
 }
 
 /// s3s-fs, an S3 server that verifies SigV4 (moto accepts any signature), storing under
@@ -270,7 +306,10 @@ pub fn signature_checking_s3() -> &'static str {
 
 async fn serve_s3(listener: TcpListener, root: PathBuf) {
     let mut builder = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(root).unwrap());
-    builder.set_auth(s3s::auth::SimpleAuth::from_single("testing", "testing"));
+    builder.set_auth(s3s::auth::SimpleAuth::from_single(
+        ACCESS_KEY_ID,
+        SECRET_ACCESS_KEY,
+    ));
     let service = builder.build();
     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
     loop {
@@ -304,7 +343,13 @@ pub async fn sdk_config(endpoint: &str, timeouts: Timeouts) -> SdkConfig {
     config_loader(timeouts)
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .credentials_provider(Credentials::new(
+            ACCESS_KEY_ID,
+            SECRET_ACCESS_KEY,
+            None,
+            None,
+            "tests",
+        ))
         .load()
         .await
 }

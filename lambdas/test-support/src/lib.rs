@@ -5,3 +5,4 @@
 pub mod emulator;
 pub mod http;
 pub mod logs;
+pub mod sigv4;

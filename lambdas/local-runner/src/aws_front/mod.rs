@@ -1,16 +1,20 @@
-//! The AWS front: one endpoint for every AWS call. A call signed with a function's
-//! credentials is first judged against its role's policies, as IAM would. Everything then
-//! goes to moto unchanged, except the Cognito operations that fire triggers or that moto
-//! checks more loosely than AWS, and Lambda's Invoke, which runs the function here.
-//! DynamoDB and Cognito calls can be throttled on request (`throttles`, local only).
+//! The AWS front: one endpoint for every AWS call. Its signature is checked as AWS checks
+//! it (`sigv4`); a call signed with a function's credentials is then judged against its
+//! role's policies, as IAM would. Everything then goes to moto unchanged, except the
+//! Cognito operations that fire triggers or that moto checks more loosely than AWS, and
+//! Lambda's Invoke, which runs the function here. The control endpoints are never
+//! forwarded (`control`); DynamoDB and Cognito calls can be throttled on request
+//! (`throttles`, local only, behind the control secret).
 
 mod access;
 mod cognito;
+mod control;
 mod discovery;
 mod errors;
 mod lambda;
 pub mod moto;
 mod moto_gaps;
+mod sigv4;
 mod throttles;
 mod transactions;
 
@@ -18,7 +22,9 @@ pub use moto_gaps::relax_transport_conditions;
 
 pub use cognito::State as CognitoState;
 pub use cognito::call as cognito_call;
+pub use control::{ControlSecret, read_secrets};
 pub use moto::Moto;
+pub use sigv4::StackCredentials;
 pub use throttles::Throttles;
 pub use transactions::InFlight;
 
@@ -40,10 +46,50 @@ fn operation_of<'a>(parts: &'a hyper::http::request::Parts, prefix: &str) -> Opt
         .and_then(|target| target.strip_prefix(prefix))
 }
 
-/// moto's own endpoints (its dashboard and data dump, our wrapper's state snapshot and
-/// password lookup) are not AWS's: they hold every secret, so the front never forwards them.
-fn is_moto_control(path: &str) -> bool {
-    path.starts_with("/_local/") || path == "/moto-api" || path.starts_with("/moto-api/")
+/// A control path (`control`): the throttle switch for a caller with the control secret;
+/// nothing else, since moto's and the wrapper's control endpoints are never forwarded.
+fn control(front: &Front, parts: &hyper::http::request::Parts, body: &[u8]) -> Response {
+    if !front.control_secret.admits(&parts.headers) {
+        return http::json(
+            403,
+            &serde_json::json!({"message": "the local control endpoints need the stack's control secret (X-Local-Control-Secret)"}),
+        );
+    }
+    if parts.uri.path() == throttles::CONTROL_PATH {
+        return front.throttles.control(&parts.method, body);
+    }
+    http::json(404, &serde_json::json!({"message": "Not Found"}))
+}
+
+/// A browser's preflight for the JSON endpoint (`/`), answered as cognito-idp's and
+/// dynamodb's endpoints answer it: any origin may send POSTs there, since what protects
+/// each call is its signature or token, not its origin. S3's CORS is the bucket's (moto).
+fn preflight(parts: &hyper::http::request::Parts) -> Option<Response> {
+    let asks_post = parts
+        .headers
+        .get("access-control-request-method")
+        .is_some_and(|method| method == "POST");
+    if parts.method != hyper::Method::OPTIONS || parts.uri.path() != "/" || !asks_post {
+        return None;
+    }
+    let mut response = http::response(200, "text/plain", "");
+    let headers = response.headers_mut();
+    headers.insert(
+        "access-control-allow-origin",
+        hyper::header::HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        "access-control-allow-methods",
+        hyper::header::HeaderValue::from_static("POST"),
+    );
+    if let Some(asked) = parts.headers.get("access-control-request-headers") {
+        headers.insert("access-control-allow-headers", asked.clone());
+    }
+    headers.insert(
+        "access-control-max-age",
+        hyper::header::HeaderValue::from_static("172800"),
+    );
+    Some(response)
 }
 
 /// True when a web ACL on the user pool refuses this Cognito operation.
@@ -59,9 +105,13 @@ pub struct Front {
     pub functions: Arc<Functions>,
     pub identities: Arc<Identities>,
     pub moto: Moto,
+    /// Opens the control endpoints (`control`).
+    pub control_secret: ControlSecret,
+    /// The stack's own access key pair, which clients sign with (`sigv4`).
+    pub credentials: StackCredentials,
     /// TransactWriteItems in flight, so that overlapping ones conflict as on DynamoDB.
     pub transactions: InFlight,
-    /// Throttling injected through `/_local/throttle`.
+    /// Throttling injected through `/_local/throttle` (with the control secret).
     pub throttles: Throttles,
     /// Sign-in challenges and codes outstanding, and the outbox messages go to.
     pub cognito: CognitoState,
@@ -82,16 +132,30 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
         Ok(body) => body,
         Err(e) => return http::json(413, &serde_json::json!({"message": e.to_string()})),
     };
-    if parts.uri.path() == throttles::CONTROL_PATH {
-        return front.throttles.control(&parts.method, &body);
+    if control::is_control_path(parts.uri.path()) {
+        return control(&front, &parts, &body);
     }
-    if is_moto_control(parts.uri.path()) {
-        return http::json(404, &serde_json::json!({"message": "Not Found"}));
+    if let Some(answer) = preflight(&parts) {
+        return answer;
     }
+    // OIDC discovery and JWKS are public documents.
     if parts.method == hyper::Method::GET
         && let Some(document) = discovery::serve(&front, parts.uri.path()).await
     {
         return document;
+    }
+    if let Err(refusal) = sigv4::verify(
+        &front.credentials,
+        &front.identities,
+        &front.applied.region,
+        &parts,
+        &body,
+        std::time::SystemTime::now(),
+    ) {
+        return refusal.into_response(
+            sigv4::Service::of(&parts),
+            parts.method == hyper::Method::HEAD,
+        );
     }
     let caller = match access::authorize(&front, &parts, &body) {
         Ok(caller) => caller.cloned(),

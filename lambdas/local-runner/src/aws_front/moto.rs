@@ -1,6 +1,7 @@
 //! The emulator behind the front: requests forwarded as they came, and the few Cognito
 //! calls the front makes itself.
 
+use super::control::{self, ControlSecret};
 use crate::http::{self, HttpClient, Response};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -27,6 +28,8 @@ pub struct Moto {
     endpoint: String,
     region: String,
     issuer_base: Option<String>,
+    /// Opens the wrapper's control endpoints (`control`); only the runner's own calls carry it.
+    control_secret: ControlSecret,
     client: HttpClient,
 }
 
@@ -48,11 +51,12 @@ pub struct MotoReply {
 }
 
 impl Moto {
-    pub fn new(endpoint: &str, region: &str) -> Self {
+    pub fn new(endpoint: &str, region: &str, control_secret: ControlSecret) -> Self {
         Moto {
             endpoint: endpoint.trim_end_matches('/').to_string(),
             region: region.to_string(),
             issuer_base: None,
+            control_secret,
             client: http::client(),
         }
     }
@@ -63,7 +67,9 @@ impl Moto {
         self
     }
 
-    /// Sends the request on unchanged (Host included: signatures cover it) and returns moto's reply.
+    /// Sends the request on unchanged (Host included: signatures cover it) and returns moto's
+    /// reply. A client's control secret header is dropped: forwarded calls never open the
+    /// wrapper's control endpoints, whatever their path.
     pub async fn send(&self, parts: &Parts, body: Bytes) -> Result<MotoReply, String> {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut request = hyper::Request::builder()
@@ -73,6 +79,7 @@ impl Moto {
             if !HOP_BY_HOP.contains(&name.as_str())
                 && name != hyper::header::CONTENT_LENGTH
                 && name != ISSUER_BASE_HEADER
+                && name != control::SECRET_HEADER
             {
                 request = request.header(name, value);
             }
@@ -152,7 +159,8 @@ impl Moto {
         let request = hyper::Request::builder()
             .method("POST")
             .uri(format!("{}/_local/cognito/{call}", self.endpoint))
-            .header("content-type", "application/json");
+            .header("content-type", "application/json")
+            .header(control::SECRET_HEADER, self.control_secret.header_value());
         let reply = self
             .exchange(request, Bytes::from(input.to_string()))
             .await?;

@@ -90,6 +90,11 @@ async fn front_with_trigger_wired_to(trigger_arn: &str) -> (String, String, Stri
     (endpoint, pool_id, client_id)
 }
 
+/// The secret the tests' moto was started with, which the front's own control calls send.
+fn control_secret() -> ControlSecret {
+    ControlSecret::new(emulator::moto_control_secret()).unwrap()
+}
+
 /// The front for `applied`, before `moto`, with functions working under `dir`; returns its
 /// endpoint and the front (whose identities hold each function's credentials).
 async fn serve_front(
@@ -113,7 +118,12 @@ async fn serve_front(
         applied: Arc::new(applied),
         functions,
         identities,
-        moto: Moto::new(moto, emulator::REGION).issuing_as(&endpoint),
+        moto: Moto::new(moto, emulator::REGION, control_secret()).issuing_as(&endpoint),
+        control_secret: control_secret(),
+        credentials: StackCredentials {
+            access_key_id: emulator::ACCESS_KEY_ID.into(),
+            secret_access_key: emulator::SECRET_ACCESS_KEY.into(),
+        },
         throttles: Throttles::default(),
         cognito: CognitoState::new(&dir.join("outbox")),
         urls: crate::aws_front::LocalUrls {
@@ -221,13 +231,14 @@ async fn invoke(endpoint: &str, function: &str, payload: &str) -> (u16, Option<S
     } else {
         format!("?{query}")
     };
-    let request = hyper::Request::post(format!(
+    let mut request = hyper::Request::post(format!(
         "{endpoint}/2015-03-31/functions/{function}/invocations{query}"
     ))
     .body(http_body_util::Full::new(bytes::Bytes::from(
         payload.to_owned(),
     )))
     .unwrap();
+    emulator::signer().sign("lambda", &mut request, payload.as_bytes());
     let reply = tokio::time::timeout(
         test_support::http::TIME_LIMIT,
         http::client().request(request),
@@ -660,13 +671,15 @@ async fn plain_front(name: &str) -> String {
 /// curl (earlier rules are removed first).
 async fn throttle(endpoint: &str, setting: serde_json::Value) {
     let url = format!("{endpoint}/_local/throttle");
-    let (status, body) = test_support::http::send("DELETE", &url, &[], b"").await;
+    let secret = [(control::SECRET_HEADER, emulator::moto_control_secret())];
+    let (status, body) = test_support::http::send("DELETE", &url, &secret, b"").await;
     assert_eq!(status, 200, "{body}");
     let body = setting.to_string();
     let length = body.len().to_string();
     let headers = [
         ("Content-Type", "application/json"),
         ("Content-Length", length.as_str()),
+        secret[0],
     ];
     let (status, body) = test_support::http::send("POST", &url, &headers, body.as_bytes()).await;
     assert_eq!(status, 200, "{body}");
@@ -675,7 +688,8 @@ async fn throttle(endpoint: &str, setting: serde_json::Value) {
 /// (remaining, seen) of the front's one throttle rule.
 async fn throttle_counts(endpoint: &str) -> (u64, u64) {
     let url = format!("{endpoint}/_local/throttle");
-    let (status, body) = test_support::http::send("GET", &url, &[], b"").await;
+    let secret = [(control::SECRET_HEADER, emulator::moto_control_secret())];
+    let (status, body) = test_support::http::send("GET", &url, &secret, b"").await;
     assert_eq!(status, 200, "{body}");
     let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
     let rule = &listed["rules"][0];
@@ -1124,27 +1138,80 @@ async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
     assert!(!revoked.message().unwrap_or_default().contains(&access));
 }
 
+/// Every spelling of a control path a client might try, through the front; each with a
+/// forged control secret too (the front strips what it does not check).
+const CONTROL_SPELLINGS: [(&str, &str); 14] = [
+    ("GET", "/moto-api/data.json"),
+    ("GET", "//moto-api/data.json"),
+    ("GET", "/%6Doto-api/data.json"),
+    ("POST", "/moto-api/reset"),
+    ("POST", "/_local/cognito/password"),
+    ("POST", "//_local/cognito/password"),
+    ("POST", "/./_local/cognito/password"),
+    ("POST", "/%5Flocal/cognito/password"),
+    ("POST", "/%5flocal/cognito/password"),
+    ("POST", "/_local%2Fcognito/password"),
+    ("POST", "/_LOCAL/cognito/password"),
+    ("POST", "/_local/cognito/password?"),
+    ("POST", "//_local/cognito/oauth-tokens"),
+    ("POST", "/_local/save-state"),
+];
+
 #[tokio::test]
 async fn moto_control_endpoints_are_not_reachable_through_the_front() {
     let endpoint = plain_front("moto-control").await;
     let moto = emulator::moto().endpoint();
-    // moto itself serves its data dump; the AWS endpoint clients use must not.
-    let (status, _) =
-        test_support::http::send("GET", &format!("{moto}/moto-api/data.json"), &[], b"").await;
+    // moto itself serves its data dump to the control secret, and to nothing else.
+    let dump = format!("{moto}/moto-api/data.json");
+    let secret = [(control::SECRET_HEADER, emulator::moto_control_secret())];
+    let (status, _) = test_support::http::send("GET", &dump, &secret, b"").await;
     assert_eq!(
         status, 200,
         "moto's own dump is the control this test needs"
     );
-    for (method, path) in [
-        ("GET", "/moto-api/data.json"),
-        ("POST", "/moto-api/reset"),
-        ("POST", "/_local/cognito/password"),
-        ("POST", "/_local/save-state"),
+    for (method, path) in CONTROL_SPELLINGS {
+        for headers in [
+            &[][..],
+            &[(control::SECRET_HEADER, "forged-forged-forged-forged-forged")],
+        ] {
+            let (status, body) =
+                test_support::http::send(method, &format!("{endpoint}{path}"), headers, b"{}")
+                    .await;
+            assert!(
+                status == 403 || status == 404,
+                "{method} {path} through the front: {status} {body}"
+            );
+            assert!(!body.contains("Password"), "{method} {path}: {body}");
+        }
+        // Straight to moto without the secret: the wrapper refuses every spelling too.
+        let (status, body) =
+            test_support::http::send(method, &format!("{moto}{path}"), &[], b"{}").await;
+        assert_eq!(status, 403, "{method} {path} straight to moto: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_throttle_switch_needs_the_control_secret() {
+    let endpoint = plain_front("throttle-secret").await;
+    for path in [
+        "/_local/throttle",
+        "//_local/throttle",
+        "/%5Flocal/throttle",
     ] {
         let (status, body) =
-            test_support::http::send(method, &format!("{endpoint}{path}"), &[], b"{}").await;
-        assert_eq!(status, 404, "{method} {path}: {body}");
+            test_support::http::send("GET", &format!("{endpoint}{path}"), &[], b"").await;
+        assert_eq!(status, 403, "{path}: {body}");
     }
+    let wrong = [(
+        control::SECRET_HEADER,
+        "0123456789abcdef0123456789abcdef-wrong",
+    )];
+    let url = format!("{endpoint}/_local/throttle");
+    let (status, _) = test_support::http::send("GET", &url, &wrong, b"").await;
+    assert_eq!(status, 403);
+    let right = [(control::SECRET_HEADER, emulator::moto_control_secret())];
+    let (status, body) = test_support::http::send("GET", &url, &right, b"").await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// USER_PASSWORD_AUTH straight to `endpoint`, with `extra` headers; the ID token's `iss`.

@@ -3,8 +3,9 @@
 //! operation the way the service answers a throttled call, and sees the functions retry,
 //! then fail retriably (503 with `Retry-After`, a failed trigger).
 //!
-//! The switch is `/_local/throttle` on the front, which listens on 127.0.0.1 only
-//! (an S3 path-style bucket cannot be named `_local`, so no AWS call is taken for it):
+//! The switch is `/_local/throttle` on the front, for callers that send the stack's control
+//! secret in `X-Local-Control-Secret` (`control`; `.local/secrets.json`'s `control_secret`).
+//! An S3 path-style bucket cannot be named `_local`, so no AWS call is taken for it:
 //!
 //! - `POST {"service": "dynamodb"|"cognito-idp"|"s3", "operation": "GetItem"|"*", "times": N}`
 //!   (optional `"error"`: DynamoDB's `ThrottlingException` instead of

@@ -122,4 +122,17 @@ pub fn router(ui: Arc<HostedUi>) -> Router {
         .route("/local/signed-out", get(callback::signed_out))
         .fallback(pages::not_found)
         .with_state(ui)
+        .layer(axum::middleware::from_fn(loopback_only))
+}
+
+/// Both listeners answer only for a loopback host (DNS rebinding; `http::is_loopback_host`).
+async fn loopback_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if crate::http::is_loopback_host(request.headers()) {
+        next.run(request).await
+    } else {
+        crate::http::foreign_host().map(axum::body::Body::new)
+    }
 }

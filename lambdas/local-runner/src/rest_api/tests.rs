@@ -48,7 +48,14 @@ async fn serve_api_with(
         &crate::iam::Identities::mint(&applied),
     ));
     let api = applied.rest_api.clone().unwrap();
-    let authorizer = Authorizer::new(Moto::new(nowhere, &applied.region), nowhere);
+    let authorizer = Authorizer::new(
+        Moto::new(
+            nowhere,
+            &applied.region,
+            crate::aws_front::ControlSecret::new(&"x".repeat(32)).unwrap(),
+        ),
+        nowhere,
+    );
     let gateway = Arc::new(Gateway {
         applied: Arc::new(applied),
         api,

@@ -1,11 +1,9 @@
 //! Users as an app and an operator create them: the Cognito SDK pointed at the stack's
-//! `aws_endpoint_url` with dummy credentials.
+//! `aws_endpoint_url` with the stack's credentials (stack.json).
 
 use super::stack::StackInfo;
-use adapters::aws::{Timeouts, config_loader};
-use aws_config::Region;
+use adapters::aws::Timeouts;
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
 use base64::Engine;
@@ -102,12 +100,7 @@ impl Users {
             max_attempts: 1,
             initial_backoff: Duration::from_secs(1),
         };
-        let config = config_loader(timeouts)
-            .endpoint_url(&stack.aws_endpoint_url)
-            .region(Region::new(stack.region.clone()))
-            .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
-            .load()
-            .await;
+        let config = stack.sdk_config(timeouts).await;
         Users {
             client: Client::new(&config),
             pool_id: stack.user_pool_id.clone(),

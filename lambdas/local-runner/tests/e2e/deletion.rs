@@ -9,9 +9,7 @@ use super::faults::Throttles;
 use super::journeys::upload_and_fetch_picture;
 use super::races::{metrics, metrics_equal_the_listing};
 use super::stack::StackInfo;
-use adapters::aws::{Timeouts, config_loader};
-use aws_config::Region;
-use aws_sdk_dynamodb::config::Credentials;
+use adapters::aws::Timeouts;
 
 async fn delete(api: &Api, who: &SignedIn) -> u16 {
     api.call(
@@ -25,12 +23,7 @@ async fn delete(api: &Api, who: &SignedIn) -> u16 {
 }
 
 async fn s3(stack: &StackInfo) -> aws_sdk_s3::Client {
-    let sdk = config_loader(Timeouts::API)
-        .endpoint_url(&stack.aws_endpoint_url)
-        .region(Region::new(stack.region.clone()))
-        .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
-        .load()
-        .await;
+    let sdk = stack.sdk_config(Timeouts::API).await;
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)
@@ -148,7 +141,7 @@ pub async fn a_deletion_that_fails_at_any_step_completes_on_retry(
             .signed_up_and_confirmed("interrupted.patient", &[("custom:user_type", "Patient")])
             .await;
         upload_and_fetch_picture(api, &person).await;
-        let throttles = Throttles::on(&stack.aws_endpoint_url);
+        let throttles = Throttles::on(stack);
         throttles
             .set_after(service, operation, after, attempts)
             .await;

@@ -7,6 +7,7 @@ use super::api::Api;
 use super::cognito::{PASSWORD, SignedIn, Users, unique_email};
 use super::lambda::{Lambda, confirmation_event};
 use super::races::{count, metrics};
+use super::stack::{CONTROL_SECRET_HEADER, StackInfo};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -206,12 +207,18 @@ pub async fn a_paused_emulator_only_delays_the_answer(
 /// leaves later checks throttled).
 pub(super) struct Throttles {
     url: String,
+    /// The switch is a control endpoint: it needs the stack's control secret.
+    secret: String,
 }
 
 impl Throttles {
-    pub(super) fn on(aws_endpoint_url: &str) -> Throttles {
+    pub(super) fn on(stack: &StackInfo) -> Throttles {
         Throttles {
-            url: format!("{}/_local/throttle", aws_endpoint_url.trim_end_matches('/')),
+            url: format!(
+                "{}/_local/throttle",
+                stack.aws_endpoint_url.trim_end_matches('/')
+            ),
+            secret: stack.control_secret.clone(),
         }
     }
 
@@ -231,6 +238,7 @@ impl Throttles {
         let headers = [
             ("Content-Type", "application/json"),
             ("Content-Length", length.as_str()),
+            (CONTROL_SECRET_HEADER, self.secret.as_str()),
         ];
         let (status, reply) =
             test_support::http::send("POST", &self.url, &headers, body.as_bytes()).await;
@@ -239,7 +247,8 @@ impl Throttles {
 
     /// (remaining, seen) of the one rule set.
     async fn counts(&self) -> (u64, u64) {
-        let (status, reply) = test_support::http::send("GET", &self.url, &[], b"").await;
+        let secret = [(CONTROL_SECRET_HEADER, self.secret.as_str())];
+        let (status, reply) = test_support::http::send("GET", &self.url, &secret, b"").await;
         assert_eq!(status, 200, "{reply}");
         let listed: serde_json::Value = serde_json::from_str(&reply).unwrap();
         let rule = &listed["rules"][0];
@@ -259,7 +268,8 @@ impl Throttles {
             .unwrap();
         write!(
             stream,
-            "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{CONTROL_SECRET_HEADER}: {}\r\nContent-Length: 0\r\n\r\n",
+            self.secret
         )
         .unwrap();
         let mut reply = String::new();
@@ -279,13 +289,13 @@ const API_ATTEMPTS: u32 = adapters::aws::Timeouts::API.max_attempts;
 const TRIGGER_ATTEMPTS: u32 = adapters::aws::Timeouts::COGNITO_TRIGGER.max_attempts;
 
 pub async fn throttling_is_retried_then_a_503_or_a_retriable_confirmation(
-    aws_endpoint_url: &str,
+    stack: &StackInfo,
     users: &Users,
     api: &Api,
     patient: &SignedIn,
     admin: &SignedIn,
 ) {
-    let throttles = Throttles::on(aws_endpoint_url);
+    let throttles = Throttles::on(stack);
 
     // Fewer throttles than attempts: the API's SDK retries get through. (The profile read;
     // the access-log entry written after it is a PutItem.)

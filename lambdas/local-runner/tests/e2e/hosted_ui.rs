@@ -874,7 +874,7 @@ pub async fn the_hosted_ui_refuses_bad_input(stack: &StackInfo) {
 
 /// One HTTP/1.1 exchange with the HTTPS listener, trusting only the stack's certificate,
 /// for the name `localhost`: the status line and headers of the answer.
-async fn over_tls(stack: &StackInfo, request: &str) -> String {
+pub(super) async fn over_tls(stack: &StackInfo, request: &str) -> String {
     use rustls::pki_types::pem::PemObject;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let certificate =

@@ -97,6 +97,8 @@ fn start_runner(stack_dir: &Path) -> Runner {
         .arg(dir.join("tls"))
         .arg("--ready-file")
         .arg(&ready)
+        .arg("--secrets-file")
+        .arg(stack_dir.join("secrets.json"))
         .stdout(std::fs::File::create(&log).unwrap())
         .stderr(Stdio::null())
         .spawn()

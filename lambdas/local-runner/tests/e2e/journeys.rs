@@ -435,23 +435,17 @@ pub async fn broken_trigger_surfaces_as_cognito_error(users: &Users, stack: &Sta
 async fn delete_table(stack: &StackInfo) {
     let body = json!({"TableName": stack.table_name}).to_string();
     let length = body.len().to_string();
-    let scope = format!(
-        "AWS4-HMAC-SHA256 Credential=test/20240101/{}/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
-        stack.region
-    );
-    let headers = [
+    let url = format!("{}/", stack.aws_endpoint_url);
+    let mut headers = vec![
         ("Content-Type", "application/x-amz-json-1.0"),
         ("X-Amz-Target", "DynamoDB_20120810.DeleteTable"),
-        ("Authorization", scope.as_str()),
         ("Content-Length", length.as_str()),
     ];
-    let (status, reply) = test_support::http::send(
-        "POST",
-        &format!("{}/", stack.aws_endpoint_url),
-        &headers,
-        body.as_bytes(),
-    )
-    .await;
+    let signature = stack
+        .signer()
+        .headers("dynamodb", "POST", &url, &headers, body.as_bytes());
+    headers.extend(signature.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let (status, reply) = test_support::http::send("POST", &url, &headers, body.as_bytes()).await;
     assert_eq!(status, 200, "DeleteTable through the AWS front: {reply}");
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct Lambda {
     endpoint: String,
-    region: String,
+    signer: test_support::sigv4::Signer,
 }
 
 pub struct Invoked {
@@ -24,27 +24,35 @@ impl Lambda {
     pub fn new(stack: &StackInfo) -> Lambda {
         Lambda {
             endpoint: stack.aws_endpoint_url.clone(),
-            region: stack.region.clone(),
+            signer: stack.signer(),
         }
     }
 
-    fn scope(&self) -> String {
-        format!(
-            "AWS4-HMAC-SHA256 Credential=test/20240101/{}/lambda/aws4_request, SignedHeaders=host, Signature=0",
-            self.region
-        )
+    /// `method url` with `headers` and `body`, signed for Lambda with the stack's credentials.
+    async fn call(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> test_support::http::Exchange {
+        let signature = self.signer.headers("lambda", method, url, headers, body);
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        all.extend(signature.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        test_support::http::exchange(method, url, &all, body).await
     }
 
     /// The deployed function whose name ends with `suffix` (Terraform prefixes names).
     pub async fn function_named(&self, suffix: &str) -> String {
-        let scope = self.scope();
-        let (status, body) = test_support::http::send(
-            "GET",
-            &format!("{}/2015-03-31/functions/", self.endpoint),
-            &[("Authorization", scope.as_str())],
-            b"",
-        )
-        .await;
+        let reply = self
+            .call(
+                "GET",
+                &format!("{}/2015-03-31/functions/", self.endpoint),
+                &[],
+                b"",
+            )
+            .await;
+        let (status, body) = (reply.status, reply.body);
         assert_eq!(status, 200, "ListFunctions: {body}");
         let listed: Value = serde_json::from_str(&body).unwrap();
         listed["Functions"]
@@ -60,22 +68,21 @@ impl Lambda {
     pub async fn invoke(&self, function: &str, payload: &Value) -> Invoked {
         let body = payload.to_string();
         let length = body.len().to_string();
-        let scope = self.scope();
         let started = Instant::now();
-        let reply = test_support::http::exchange(
-            "POST",
-            &format!(
-                "{}/2015-03-31/functions/{function}/invocations",
-                self.endpoint
-            ),
-            &[
-                ("Authorization", scope.as_str()),
-                ("Content-Type", "application/json"),
-                ("Content-Length", length.as_str()),
-            ],
-            body.as_bytes(),
-        )
-        .await;
+        let reply = self
+            .call(
+                "POST",
+                &format!(
+                    "{}/2015-03-31/functions/{function}/invocations",
+                    self.endpoint
+                ),
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", length.as_str()),
+                ],
+                body.as_bytes(),
+            )
+            .await;
         Invoked {
             status: reply.status,
             function_error: reply.header("x-amz-function-error").map(str::to_string),

@@ -25,6 +25,7 @@ mod matrix;
 mod migration;
 mod races;
 mod secrets;
+mod security_front;
 mod stack;
 mod validation;
 
@@ -263,6 +264,41 @@ async fn the_platform_runs_locally_end_to_end() {
         .await;
     checks
         .run(
+            "no spelling of a control path reaches the control endpoints through the front or the Hosted UI",
+            security_front::control_endpoints_are_unreachable_in_any_spelling(
+                &stack.info,
+                &cast.patient,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "unsigned and wrongly signed calls are refused as AWS refuses them",
+            security_front::unsigned_and_badly_signed_calls_are_refused_as_aws_refuses_them(
+                &stack.info,
+                &cast.patient,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "another origin gets no more than on AWS",
+            security_front::another_origin_gets_no_more_than_on_aws(&stack.info, &cast.patient),
+        )
+        .await;
+    checks
+        .run(
+            "only loopback host names are answered (DNS rebinding)",
+            security_front::only_loopback_host_names_are_answered(&stack.info),
+        )
+        .await;
+    checks
+        .run("the outbox is its owner's alone", async {
+            security_front::the_outbox_is_its_owners_alone(&stack.dir)
+        })
+        .await;
+    checks
+        .run(
             "the PHI access log shows its owner who accessed their record",
             access_log::the_owner_sees_who_accessed_their_record(&users, &api, &cast.admin),
         )
@@ -387,7 +423,7 @@ async fn the_platform_runs_locally_end_to_end() {
         .run(
             "throttling is retried, then a 503 or a retriable confirmation",
             faults::throttling_is_retried_then_a_503_or_a_retriable_confirmation(
-                &stack.info.aws_endpoint_url,
+                &stack.info,
                 &users,
                 &api,
                 &cast.patient,

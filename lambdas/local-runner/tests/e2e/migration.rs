@@ -6,11 +6,9 @@ use super::api::Api;
 use super::cognito::SignedIn;
 use super::races::{count, metrics, pending};
 use super::stack::StackInfo;
-use adapters::aws::{Timeouts, config_loader};
+use adapters::aws::Timeouts;
 use adapters::backfill::{Backfill, Tally};
 use adapters::dynamo::Shards;
-use aws_config::Region;
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
@@ -53,12 +51,7 @@ pub async fn old_layout_profiles_are_migrated_by_the_backfill(
     api: &Api,
     admin: &SignedIn,
 ) {
-    let sdk = config_loader(Timeouts::API)
-        .endpoint_url(&stack.aws_endpoint_url)
-        .region(Region::new(stack.region.clone()))
-        .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
-        .load()
-        .await;
+    let sdk = stack.sdk_config(Timeouts::API).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let subs: Vec<String> = (0..3).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let old = [

@@ -3,9 +3,18 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The header the control endpoints (`/_local/throttle`) read the control secret from.
+pub const CONTROL_SECRET_HEADER: &str = "X-Local-Control-Secret";
+
 #[derive(Clone)]
 pub struct StackInfo {
     pub aws_endpoint_url: String,
+    /// The stack's access key pair (stack.json): every AWS call the suite makes is signed
+    /// with it, through `sdk_config` or `signer`.
+    pub aws_access_key_id: String,
+    pub aws_secret_access_key: String,
+    /// Opens the control endpoints (`.local/secrets.json`, beside stack.json).
+    pub control_secret: String,
     pub api_url: String,
     pub hosted_ui_url: String,
     /// The Hosted UI over HTTPS, and the certificate it serves (PEM file).
@@ -124,9 +133,40 @@ impl Drop for Stack {
     }
 }
 
+impl StackInfo {
+    /// The one place the suite builds AWS SDK clients for the stack: its endpoint, region
+    /// and credentials.
+    pub async fn sdk_config(&self, timeouts: adapters::aws::Timeouts) -> aws_config::SdkConfig {
+        adapters::aws::config_loader(timeouts)
+            .endpoint_url(&self.aws_endpoint_url)
+            .region(aws_config::Region::new(self.region.clone()))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                &self.aws_access_key_id,
+                &self.aws_secret_access_key,
+                None,
+                None,
+                "stack.json",
+            ))
+            .load()
+            .await
+    }
+
+    /// Signs the suite's hand-made AWS calls with the stack's credentials.
+    pub fn signer(&self) -> test_support::sigv4::Signer {
+        test_support::sigv4::Signer {
+            access_key_id: self.aws_access_key_id.clone(),
+            secret_access_key: self.aws_secret_access_key.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
 fn blank_info() -> StackInfo {
     StackInfo {
         aws_endpoint_url: String::new(),
+        aws_access_key_id: String::new(),
+        aws_secret_access_key: String::new(),
+        control_secret: String::new(),
         api_url: String::new(),
         hosted_ui_url: String::new(),
         hosted_ui_https_url: String::new(),
@@ -153,7 +193,9 @@ fn read_info(path: &PathBuf) -> StackInfo {
         keys,
         [
             "api_url",
+            "aws_access_key_id",
             "aws_endpoint_url",
+            "aws_secret_access_key",
             "bucket_name",
             "hosted_ui_certificate",
             "hosted_ui_https_url",
@@ -167,8 +209,16 @@ fn read_info(path: &PathBuf) -> StackInfo {
         "stack.json has exactly the documented keys"
     );
     let field = |name: &str| json[name].as_str().unwrap().to_string();
+    let secrets = path.with_file_name("secrets.json");
+    let secrets: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&secrets).unwrap_or_else(|e| panic!("{}: {e}", secrets.display())),
+    )
+    .unwrap();
     StackInfo {
         aws_endpoint_url: field("aws_endpoint_url"),
+        aws_access_key_id: field("aws_access_key_id"),
+        aws_secret_access_key: field("aws_secret_access_key"),
+        control_secret: secrets["control_secret"].as_str().unwrap().to_string(),
         api_url: field("api_url"),
         hosted_ui_url: field("hosted_ui_url"),
         hosted_ui_https_url: field("hosted_ui_https_url"),

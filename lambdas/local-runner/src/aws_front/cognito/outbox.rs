@@ -3,6 +3,9 @@
 //! code or temporary password is written; no log line carries one.
 
 use serde_json::{Value, json};
+use std::fs::Permissions;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// The address a message goes to, as Cognito picks it from the user's attributes.
@@ -102,10 +105,18 @@ impl Outbox {
             message.kind,
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        // Codes and temporary passwords: readable by the developer's account alone.
+        std::fs::create_dir_all(&self.dir)
+            .and_then(|()| std::fs::set_permissions(&self.dir, Permissions::from_mode(0o700)))
+            .map_err(|e| format!("{}: {e}", self.dir.display()))?;
         let path = self.dir.join(name);
         let partial = path.with_extension("partial");
-        std::fs::write(&partial, format!("{body:#}\n"))
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .and_then(|mut file| file.write_all(format!("{body:#}\n").as_bytes()))
             .and_then(|()| std::fs::rename(&partial, &path))
             .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(path)
@@ -147,6 +158,9 @@ mod tests {
         assert_eq!(written["username"], "ada-id");
         assert_eq!(written["destination"]["address"], "ada@example.com");
         assert!(written["timestamp"].as_str().unwrap().ends_with('Z'));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "the outbox is its owner's alone");
+        assert_eq!(mode(&path), 0o600, "each message is its owner's alone");
         assert_eq!(
             std::fs::read_dir(&dir).unwrap().count(),
             1,
