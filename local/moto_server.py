@@ -51,6 +51,13 @@
   find its service (now listed once).
 """
 
+import os
+
+# moto's server answers every origin on every response; AWS answers S3 by the bucket's own
+# CORS configuration (which moto's S3 applies when this is off) and the front answers for
+# the JSON services (lambdas/local-runner/src/aws_front/cors.rs). Read when moto is imported.
+os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+
 import argparse
 import base64
 import copy
@@ -59,7 +66,6 @@ import hmac
 import importlib
 import json
 import logging
-import os
 import pickle
 import re
 import signal

@@ -9,6 +9,7 @@
 mod access;
 mod cognito;
 mod control;
+mod cors;
 mod discovery;
 mod errors;
 mod lambda;
@@ -61,37 +62,6 @@ fn control(front: &Front, parts: &hyper::http::request::Parts, body: &[u8]) -> R
     http::json(404, &serde_json::json!({"message": "Not Found"}))
 }
 
-/// A browser's preflight for the JSON endpoint (`/`), answered as cognito-idp's and
-/// dynamodb's endpoints answer it: any origin may send POSTs there, since what protects
-/// each call is its signature or token, not its origin. S3's CORS is the bucket's (moto).
-fn preflight(parts: &hyper::http::request::Parts) -> Option<Response> {
-    let asks_post = parts
-        .headers
-        .get("access-control-request-method")
-        .is_some_and(|method| method == "POST");
-    if parts.method != hyper::Method::OPTIONS || parts.uri.path() != "/" || !asks_post {
-        return None;
-    }
-    let mut response = http::response(200, "text/plain", "");
-    let headers = response.headers_mut();
-    headers.insert(
-        "access-control-allow-origin",
-        hyper::header::HeaderValue::from_static("*"),
-    );
-    headers.insert(
-        "access-control-allow-methods",
-        hyper::header::HeaderValue::from_static("POST"),
-    );
-    if let Some(asked) = parts.headers.get("access-control-request-headers") {
-        headers.insert("access-control-allow-headers", asked.clone());
-    }
-    headers.insert(
-        "access-control-max-age",
-        hyper::header::HeaderValue::from_static("172800"),
-    );
-    Some(response)
-}
-
 /// True when a web ACL on the user pool refuses this Cognito operation.
 fn waf_blocks(front: &Front, operation: &str) -> bool {
     front
@@ -135,9 +105,24 @@ pub async fn handle(front: Arc<Front>, request: Request) -> Response {
     if control::is_control_path(parts.uri.path()) {
         return control(&front, &parts, &body);
     }
-    if let Some(answer) = preflight(&parts) {
+    if let Some(answer) = cors::preflight(&front, &parts, body.clone()).await {
         return answer;
     }
+    let from_page = cors::from_page(&parts);
+    let response = answer(front, parts, body).await;
+    if from_page {
+        cors::readable_by_pages(response)
+    } else {
+        response
+    }
+}
+
+/// The answer to an AWS call: signature, IAM, then the service.
+async fn answer(
+    front: Arc<Front>,
+    parts: hyper::http::request::Parts,
+    body: bytes::Bytes,
+) -> Response {
     // OIDC discovery and JWKS are public documents.
     if parts.method == hyper::Method::GET
         && let Some(document) = discovery::serve(&front, parts.uri.path()).await

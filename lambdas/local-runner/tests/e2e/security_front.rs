@@ -360,7 +360,31 @@ pub async fn unsigned_and_badly_signed_calls_are_refused_as_aws_refuses_them(
 
 /// A preflight from any origin is answered for the JSON endpoint, as AWS answers it (what
 /// protects a call is its signature or token); the unsigned admin call behind it is not.
+/// The picture bucket answers only the origins its CORS configuration lists, as S3 does.
 pub async fn another_origin_gets_no_more_than_on_aws(stack: &StackInfo, person: &SignedIn) {
+    let object = format!(
+        "{}/{}/users/{}/picture.jpg",
+        stack.aws_endpoint_url, stack.bucket_name, person.sub
+    );
+    for (origin, allowed) in [
+        ("http://localhost:3000", true),
+        ("https://evil.example", false),
+    ] {
+        let preflight = test_support::http::exchange(
+            "OPTIONS",
+            &object,
+            &[("Origin", origin), ("Access-Control-Request-Method", "PUT")],
+            b"",
+        )
+        .await;
+        assert_eq!(
+            preflight.header("access-control-allow-origin") == Some(origin),
+            allowed,
+            "S3 preflight from {origin}: {} {:?}",
+            preflight.status,
+            preflight.headers
+        );
+    }
     let url = format!("{}/", stack.aws_endpoint_url);
     let preflight = test_support::http::exchange(
         "OPTIONS",
@@ -378,18 +402,30 @@ pub async fn another_origin_gets_no_more_than_on_aws(stack: &StackInfo, person: 
     .await;
     assert_eq!(preflight.status, 200);
     assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
-    let (status, code, body) = json_call(
-        stack,
-        &format!("{COGNITO}.AdminGetUser"),
-        &json!({"UserPoolId": stack.user_pool_id, "Username": person.email}),
-        None,
+    let url = format!("{}/", stack.aws_endpoint_url);
+    let refused = test_support::http::exchange(
+        "POST",
+        &url,
+        &[
+            ("Origin", "https://evil.example"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            (
+                "X-Amz-Target",
+                "AWSCognitoIdentityProviderService.AdminGetUser",
+            ),
+        ],
+        json!({"UserPoolId": stack.user_pool_id, "Username": person.email})
+            .to_string()
+            .as_bytes(),
     )
     .await;
     assert_eq!(
-        (status, code.as_str()),
-        (400, "MissingAuthenticationTokenException"),
-        "{body}"
+        refused.header("x-amzn-errortype"),
+        Some("MissingAuthenticationTokenException"),
+        "{}",
+        refused.body
     );
+    assert!(!refused.body.contains(&person.email), "{}", refused.body);
 }
 
 /// Every listener answers only for loopback names: a page whose own name was re-pointed
