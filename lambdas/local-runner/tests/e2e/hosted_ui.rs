@@ -15,7 +15,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CALLBACK: &str = "http://localhost:8976/local/callback";
+pub const CALLBACK: &str = "http://localhost:8976/local/callback";
 const SIGNED_OUT: &str = "http://localhost:8976/local/signed-out";
 const NEW_PASSWORD: &str = "Another-Horse-7?";
 
@@ -874,7 +874,7 @@ pub async fn the_hosted_ui_refuses_bad_input(stack: &StackInfo) {
 
 /// One HTTP/1.1 exchange with the HTTPS listener, trusting only the stack's certificate,
 /// for the name `localhost`: the status line and headers of the answer.
-async fn over_tls(stack: &StackInfo, request: &str) -> String {
+pub async fn over_tls(stack: &StackInfo, request: &str) -> String {
     use rustls::pki_types::pem::PemObject;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let certificate =
