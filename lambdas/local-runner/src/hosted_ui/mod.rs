@@ -65,12 +65,13 @@ impl HostedUi {
     }
 }
 
-/// The cookies one listener sets. Cognito's are `HttpOnly`, `Secure` (its domain is HTTPS
-/// only) and `SameSite=Lax` (a top-level redirect back from the app still carries the
-/// session). Cookies are not told apart by port: on HTTPS they are `Secure` and named
-/// with the `__Host-` prefix (RFC 6265bis: only a secure origin sets it, host-only, path
-/// `/`), and the plain listener neither reads those names nor knows that listener's
-/// sessions, so an HTTPS session never signs anyone in over http://localhost.
+/// The cookies one listener sets: `HttpOnly` (no script reads the session or the CSRF
+/// token), `SameSite=Lax` (an app's top-level redirect to `/oauth2/authorize` still carries
+/// the session, no other site's request does), and `Secure` over HTTPS, as on Cognito's
+/// HTTPS-only domain. Cookies are not told apart by port, so the HTTPS listener's are also
+/// named with the `__Host-` prefix (RFC 6265bis: set only by a secure origin, host-only,
+/// path `/`), and the plain listener neither reads those names nor knows that listener's
+/// sessions: an HTTPS session never signs anyone in over http://localhost.
 #[derive(Clone, Copy)]
 pub struct Cookies {
     secure: bool,
