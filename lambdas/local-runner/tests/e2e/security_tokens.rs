@@ -553,6 +553,13 @@ pub async fn scopes_are_enforced_on_cognitos_operations(stack: &StackInfo, users
         "{user:?}"
     );
     assert!(refresh_grant(stack, &hosted.refresh).await.is_ok());
+    // Refreshed through InitiateAuth, a Hosted UI grant keeps its scopes: no admin scope.
+    let refreshed = refresh_auth(users, &hosted.refresh).await.unwrap();
+    assert_eq!(claims(&refreshed)["scope"], "openid email profile");
+    refused(
+        "GetUser with a Hosted UI token refreshed through InitiateAuth",
+        get_user(users, &refreshed).await,
+    );
 }
 
 /// Item 4: userInfo needs `openid` and shows only what the scopes allow.
