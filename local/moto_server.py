@@ -40,7 +40,8 @@
 - Sign-out reaches every token of the user, and a disabled user gets none (see
   `sign_out_by_user_and_disable_revokes`): moto compared the name a token was filed
   under (an e-mail for InitiateAuth, the username for the Hosted UI) with the name the
-  sign-out gave, refreshed a disabled user's tokens and left them live.
+  sign-out gave, refreshed a disabled user's tokens and left them live, and gave a Hosted
+  UI refresh token refreshed through InitiateAuth the admin scope it was never granted.
 - Three of moto's costs that grow with the data are cut, answers unchanged (`just load`
   found them; bench/results.md, Load): every DynamoDB Query sorted the whole table with
   Python-level key comparisons (now the keys' plain values); every Cognito lookup by
