@@ -191,16 +191,20 @@ def costs_that_grow_with_the_data() -> None:
     Table.all_items = all_items
 
     def get_user(self, username):
+        # Cognito's admin operations also take "the sub of a local user" where the name is
+        # no alias (AdminGetUser's Username, API reference): looked for in the same pass.
         attribute_types = self.extended_config.get("UsernameAttributes")
         if attribute_types:
+            by_sub = None
             for user in self.users.values():
                 for attribute in user.attributes:
                     if attribute["Name"] in attribute_types and attribute["Value"] == username:
                         return user
+                if user.id == username:
+                    by_sub = user
+            return self.users.get(username) or by_sub
         if username in self.users:
             return self.users[username]
-        # Cognito's admin operations take "the sub of a local user" where the name is no
-        # alias (AdminGetUser's Username, API reference); the walk runs only on a miss.
         return next((user for user in self.users.values() if user.id == username), None)
 
     CognitoIdpUserPool._get_user = get_user
