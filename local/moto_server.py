@@ -43,6 +43,11 @@
   and oauth-refresh), with the granted scope and the nonce added, so GetUser,
   GlobalSignOut and the authorizer know them as they know the API path's. moto has no
   RevokeToken: POST /_local/cognito/revoke ends a refresh token and its access tokens.
+- Sign-out reaches every token of the user, and a disabled user gets none (see
+  `sign_out_by_user_and_disable_revokes`): moto compared the name a token was filed
+  under (an e-mail for InitiateAuth, the username for the Hosted UI) with the name the
+  sign-out gave, refreshed a disabled user's tokens and left them live, and gave a Hosted
+  UI refresh token refreshed through InitiateAuth the admin scope it was never granted.
 - Three of moto's costs that grow with the data are cut, answers unchanged (`just load`
   found them; bench/results.md, Load): every DynamoDB Query sorted the whole table with
   Python-level key comparisons (now the keys' plain values); every Cognito lookup by
@@ -80,7 +85,8 @@ import moto.dynamodb.models as dynamodb_models
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from moto.awslambda.models import LambdaFunction
-from moto.cognitoidp.models import CognitoIdpUserPool
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.base_backend import BackendDict, backend_lock
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -199,13 +205,21 @@ def costs_that_grow_with_the_data() -> None:
     Table.all_items = all_items
 
     def get_user(self, username):
+        # Cognito's admin operations also take "the sub of a local user" where the name is
+        # no alias (AdminGetUser's Username, API reference): looked for in the same pass.
         attribute_types = self.extended_config.get("UsernameAttributes")
         if attribute_types:
+            by_sub = None
             for user in self.users.values():
                 for attribute in user.attributes:
                     if attribute["Name"] in attribute_types and attribute["Value"] == username:
                         return user
-        return self.users.get(username)
+                if user.id == username:
+                    by_sub = user
+            return self.users.get(username) or by_sub
+        if username in self.users:
+            return self.users[username]
+        return next((user for user in self.users.values() if user.id == username), None)
 
     CognitoIdpUserPool._get_user = get_user
 
@@ -223,6 +237,68 @@ def costs_that_grow_with_the_data() -> None:
 
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
+
+
+def sign_out_by_user_and_disable_revokes() -> None:
+    """Tokens are the user's, whatever name they were filed under.
+
+    GlobalSignOut and AdminUserGlobalSignOut "invalidate the identity, access, and refresh
+    tokens that Amazon Cognito issued to a user" (API reference), and AdminUserGlobalSignOut
+    names the user by username, any alias or sub. moto files InitiateAuth's tokens under
+    the name signed in with (an e-mail) and the Hosted UI's under the username, then
+    compared names as strings: each token's name is resolved to its user here.
+
+    AdminDisableUser "deactivates a user and revokes all access tokens for the user" (API
+    reference); the local stack also ends the user's refresh tokens, so a re-enabled user
+    signs in afresh (stricter than Cognito, whose refresh tokens of a re-enabled user are
+    not documented). A disabled user's refresh is refused with "User is disabled." as its
+    sign-in is, and the Hosted UI's minting refuses it too (`oauth_tokens`)."""
+
+    def sign_out(self, username):
+        user = self._get_user(username)
+        if user is None:
+            return
+        resolved = {}
+
+        def is_the_user(name):
+            if name not in resolved:
+                resolved[name] = self._get_user(name) is user
+            return resolved[name]
+
+        for token, held in list(self.refresh_tokens.items()):
+            if held is not None and held[1] and is_the_user(held[1]):
+                self.refresh_tokens[token] = None
+        for token, (_, name) in list(self.access_tokens.items()):
+            if is_the_user(name):
+                self.access_tokens.pop(token)
+
+    CognitoIdpUserPool.sign_out = sign_out
+
+    refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
+
+    def create_tokens_from_refresh_token(self, refresh_token):
+        held = self.refresh_tokens.get(refresh_token)
+        user = self._get_user(held[1]) if held and held[1] else None
+        if user is not None and not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        # A Hosted UI refresh token refreshed through InitiateAuth keeps the scopes it was
+        # granted: moto would mint aws.cognito.signin.user.admin, a scope never granted.
+        grant = self.__dict__.get("oauth_grants", {}).get(refresh_token)
+        MINTING.scope = grant["scope"] if grant else None
+        try:
+            return refresh(self, refresh_token)
+        finally:
+            MINTING.scope = None
+
+    CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
+
+    disable = CognitoIdpBackend.admin_disable_user
+
+    def admin_disable_user(self, user_pool_id, username):
+        disable(self, user_pool_id, username)
+        self.describe_user_pool(user_pool_id).sign_out(username)
+
+    CognitoIdpBackend.admin_disable_user = admin_disable_user
 
 
 def keep_logging_config() -> None:
@@ -441,7 +517,8 @@ def oauth_tokens(asked: dict):
     pool = find_pool(str(asked["UserPoolId"]))
     user = pool._get_user(str(asked["Username"])) if pool else None
     client_id = str(asked["ClientId"])
-    if not user or client_id not in pool.clients:
+    # A disabled user gets no tokens on any path ("User is disabled.").
+    if not user or not user.enabled or client_id not in pool.clients:
         return None
     refresh, origin_jti = pool.create_refresh_token(client_id, user.username)
     grant = {"scope": str(asked["Scope"]), "nonce": asked.get("Nonce")}
@@ -459,6 +536,9 @@ def oauth_refresh(asked: dict):
     if not held or held[0] != str(asked["ClientId"]) or not held[1]:
         return None
     client_id, username, origin_jti = held
+    user = pool._get_user(username)
+    if not user or not user.enabled:
+        return None
     grant = pool.__dict__.get("oauth_grants", {}).get(refresh, {"scope": "aws.cognito.signin.user.admin"})
     return mint(pool, client_id, username, origin_jti, grant)
 
@@ -576,6 +656,7 @@ def main() -> None:
     keep_logging_config()
     local_issuer_and_oauth_claims()
     costs_that_grow_with_the_data()
+    sign_out_by_user_and_disable_revokes()
 
     if args.load_state:
         print(f"moto: restored {load_state(args.load_state)} backends", flush=True)

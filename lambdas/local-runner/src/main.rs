@@ -193,11 +193,9 @@ async fn run(args: cli::Args) -> Result<(), String> {
             hosted_ui_url: hosted_ui_url.clone(),
         },
     });
-    let hosted_ui = Arc::new(hosted_ui::HostedUi::new(
-        front.clone(),
-        hosted_ui_url.clone(),
-        api_url.clone(),
-    ));
+    let hosted_ui = hosted_ui::HostedUi::new(front.clone(), hosted_ui_url.clone(), api_url.clone());
+    let hosted_ui_https = Arc::new(hosted_ui.over_https(hosted_ui_https_url.clone()));
+    let hosted_ui = Arc::new(hosted_ui);
     let gateway = Arc::new(Gateway {
         applied: applied.clone(),
         api,
@@ -215,7 +213,7 @@ async fn run(args: cli::Args) -> Result<(), String> {
     let hosted_ui_https_server = tokio::spawn(hosted_ui::tls::serve(
         hosted_ui_https_listener,
         tls,
-        hosted_ui_router.clone(),
+        hosted_ui::router(hosted_ui_https),
     ));
     let hosted_ui_server =
         tokio::spawn(async move { axum::serve(hosted_ui_listener, hosted_ui_router).await });

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "cognito";
+/// The OIDC scopes that mean something only with `openid`.
+const OPENID_ONLY: [&str; 3] = ["email", "phone", "profile"];
 
 /// The authorize parameters, as `/oauth2/authorize` takes them and every page passes
 /// them on in its query string (plus the user a confirmation page is for).
@@ -172,6 +174,17 @@ pub fn check(applied: &Applied, params: &Params) -> Result<Checked, Invalid> {
             &format!("{unknown} is not a scope this app client allows"),
         ));
     }
+    // Cognito's developer guide (scopes): email, phone and profile "can only be requested
+    // with the openid scope"; without it, invalid_scope.
+    if let Some(oidc) = asked
+        .iter()
+        .find(|s| OPENID_ONLY.contains(*s) && !asked.contains(&"openid"))
+    {
+        return Err(refuse(
+            "invalid_scope",
+            &format!("{oidc} may only be requested with openid"),
+        ));
+    }
     // No scope asked: every scope the client allows, as Cognito grants.
     let scope = if asked.is_empty() {
         client
@@ -246,13 +259,34 @@ pub async fn authorize(
         Err(invalid) => return invalid.into_response(),
     };
     // Signed in already (in this pool): straight back with a code, as Cognito does.
-    let session = jar
-        .get(SESSION_COOKIE)
-        .and_then(|c| ui.grants.session(c.value()))
+    let cookie = jar.get(&ui.cookies.name(SESSION_COOKIE));
+    let session = cookie
+        .and_then(|c| ui.sessions.session(c.value()))
         .filter(|s| s.pool_id == checked.client.user_pool_id);
-    match session {
-        Some(session) => redirect_with_code(&ui, &checked, &session.username),
-        None => found(&format!("/login?{}", params.without_user().query())).into_response(),
+    let login = || found(&format!("/login?{}", params.without_user().query())).into_response();
+    let Some(session) = session else {
+        return login();
+    };
+    // A disabled (or deleted) user cannot sign in on any path, the session included:
+    // the session ends and the sign-in page, which says "User is disabled.", answers.
+    match ui
+        .front
+        .moto
+        .stored_user(&session.pool_id, &session.username)
+        .await
+    {
+        Ok(Some(user)) if user.enabled => redirect_with_code(&ui, &checked, &session.username),
+        Ok(_) => {
+            if let Some(cookie) = cookie {
+                ui.sessions.close_session(cookie.value());
+            }
+            login()
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::error_page("The user pool is not answering; try again."),
+        )
+            .into_response(),
     }
 }
 
@@ -287,9 +321,9 @@ pub fn sign_in(ui: &HostedUi, jar: CookieJar, checked: &Checked, username: &str)
         pool_id: checked.client.user_pool_id.clone(),
         username: username.to_string(),
     };
-    match ui.grants.open_session(session) {
+    match ui.sessions.open_session(session) {
         Some(id) => (
-            jar.add(pages::cookie(SESSION_COOKIE, id)),
+            jar.add(ui.cookies.cookie(SESSION_COOKIE, id)),
             redirect_with_code(ui, checked, username),
         )
             .into_response(),
@@ -376,6 +410,30 @@ mod tests {
             ..params(&applied)
         };
         assert_eq!(redirect_error(check(&applied, &admin)), "invalid_scope");
+    }
+
+    #[test]
+    fn email_and_profile_need_openid() {
+        let applied = applied();
+        for scope in ["email", "profile", "email profile"] {
+            let asked = Params {
+                scope: Some(scope.into()),
+                ..params(&applied)
+            };
+            assert_eq!(
+                redirect_error(check(&applied, &asked)),
+                "invalid_scope",
+                "{scope}"
+            );
+        }
+        let with_openid = Params {
+            scope: Some("profile openid".into()),
+            ..params(&applied)
+        };
+        assert_eq!(
+            check(&applied, &with_openid).unwrap().scope,
+            "profile openid"
+        );
     }
 
     #[test]

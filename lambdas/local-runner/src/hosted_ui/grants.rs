@@ -1,6 +1,7 @@
 //! What the Hosted UI remembers between requests: authorization codes (single-use, five
-//! minutes, bound to client, redirect URI, code challenge), signed-in sessions (the
-//! `cognito` cookie, an hour, as Cognito's), and sign-ups awaiting their code.
+//! minutes, bound to client, redirect URI, code challenge; one store for both listeners),
+//! and each listener's own signed-in sessions (the session cookie, an hour, as Cognito's)
+//! and sign-ups awaiting their code.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,9 +32,15 @@ pub struct Session {
     pub username: String,
 }
 
+/// The codes issued and not yet redeemed.
 #[derive(Default)]
 pub struct Grants {
     codes: Mutex<HashMap<String, (Grant, Instant)>>,
+}
+
+/// One listener's browsers: a session opened over HTTPS is unknown to plain HTTP.
+#[derive(Default)]
+pub struct Sessions {
     sessions: Mutex<HashMap<String, (Session, Instant)>>,
     sign_ups: Mutex<HashMap<String, (Session, Instant)>>,
 }
@@ -80,7 +87,9 @@ impl Grants {
         let (grant, expires) = self.codes.lock().ok()?.remove(code)?;
         (expires > Instant::now()).then_some(grant)
     }
+}
 
+impl Sessions {
     pub fn open_session(&self, session: Session) -> Option<String> {
         put(&self.sessions, session, SESSION_LIFETIME)
     }

@@ -19,27 +19,89 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use std::sync::Arc;
 
 pub struct HostedUi {
     pub front: Arc<Front>,
-    /// Where this UI answers: `http://localhost:{port}`.
+    /// Where this UI answers: `http://localhost:{port}` (or the HTTPS listener's URL).
     pub url: String,
     /// The REST stage, for the local callback's `GET /users/me`.
     pub api_url: String,
-    grants: grants::Grants,
-    callback: callback::Started,
+    /// Codes and the local callback's flows: one authorization server behind both
+    /// listeners, so a code is redeemable at either token endpoint.
+    grants: Arc<grants::Grants>,
+    callback: Arc<callback::Started>,
+    /// This listener's own browsers and cookies.
+    sessions: grants::Sessions,
+    cookies: Cookies,
 }
 
 impl HostedUi {
+    /// The UI over plain HTTP on loopback.
     pub fn new(front: Arc<Front>, url: String, api_url: String) -> HostedUi {
         HostedUi {
             front,
             url,
             api_url,
-            grants: grants::Grants::default(),
-            callback: callback::Started::default(),
+            grants: Arc::default(),
+            callback: Arc::default(),
+            sessions: grants::Sessions::default(),
+            cookies: Cookies { secure: false },
         }
+    }
+
+    /// The same UI at `url` over HTTPS: codes shared, sessions and cookies its own.
+    pub fn over_https(&self, url: String) -> HostedUi {
+        HostedUi {
+            front: self.front.clone(),
+            url,
+            api_url: self.api_url.clone(),
+            grants: self.grants.clone(),
+            callback: self.callback.clone(),
+            sessions: grants::Sessions::default(),
+            cookies: Cookies { secure: true },
+        }
+    }
+}
+
+/// The cookies one listener sets: `HttpOnly` (no script reads the session or the CSRF
+/// token), `SameSite=Lax` (an app's top-level redirect to `/oauth2/authorize` still carries
+/// the session, no other site's request does), and `Secure` over HTTPS, as on Cognito's
+/// HTTPS-only domain. Cookies are not told apart by port, so the HTTPS listener's are also
+/// named with the `__Host-` prefix (RFC 6265bis: set only by a secure origin, host-only,
+/// path `/`), and the plain listener neither reads those names nor knows that listener's
+/// sessions: an HTTPS session never signs anyone in over http://localhost.
+#[derive(Clone, Copy)]
+pub struct Cookies {
+    secure: bool,
+}
+
+impl Cookies {
+    /// This listener's name for one of Cognito's cookies (`cognito`, `XSRF-TOKEN`, …).
+    pub fn name(self, base: &str) -> String {
+        if self.secure {
+            format!("__Host-{base}")
+        } else {
+            base.to_string()
+        }
+    }
+
+    pub fn cookie(self, base: &str, value: String) -> Cookie<'static> {
+        Cookie::build((self.name(base), value))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .build()
+    }
+
+    /// What removes the cookie (same name, path and `Secure`).
+    pub fn removal(self, base: &str) -> Cookie<'static> {
+        Cookie::build(self.name(base))
+            .path("/")
+            .secure(self.secure)
+            .build()
     }
 }
 
@@ -121,6 +183,7 @@ pub fn router(ui: Arc<HostedUi>) -> Router {
         .route("/local/callback", get(callback::callback))
         .route("/local/signed-out", get(callback::signed_out))
         .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(never_framed))
         .with_state(ui)
         .layer(axum::middleware::from_fn(loopback_only))
 }
@@ -135,4 +198,17 @@ async fn loopback_only(
     } else {
         crate::http::foreign_host().map(axum::body::Body::new)
     }
+}
+
+/// No page of the UI may be framed by another site (clickjacking a sign-in form): Cognito
+/// does not support showing its sign-in pages in a frame, and the local pages refuse it
+/// outright with `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`.
+async fn never_framed(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response
 }

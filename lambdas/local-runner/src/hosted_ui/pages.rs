@@ -1,6 +1,7 @@
 //! The Hosted UI's pages: plain server-rendered forms (no JavaScript), labelled, with
 //! `autocomplete` hints, each guarded by a CSRF token (the `XSRF-TOKEN` cookie must match
-//! the form's `_csrf`, as on Cognito). maud escapes everything they echo.
+//! the form's `_csrf`, as on Cognito; `__Host-XSRF-TOKEN` over HTTPS, see `Cookies`). maud
+//! escapes everything they echo.
 
 use super::authorize::{self, Checked, Invalid, Params, SESSION_COOKIE};
 use super::grants::{Session, same};
@@ -11,7 +12,6 @@ use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,22 +21,17 @@ const CSRF_COOKIE: &str = "XSRF-TOKEN";
 /// Names the sign-up this browser made, so its confirmation signs it in.
 const SIGN_UP_COOKIE: &str = "cognito-signup";
 
-/// An HttpOnly, SameSite=Lax cookie for the whole UI (no `Secure`: plain http on loopback).
-pub fn cookie(name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .build()
-}
-
 /// The browser's CSRF token, or a new one (set as a cookie with the page).
-fn csrf(jar: CookieJar) -> (CookieJar, String) {
-    if let Some(token) = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
+fn csrf(ui: &HostedUi, jar: CookieJar) -> (CookieJar, String) {
+    let name = ui.cookies.name(CSRF_COOKIE);
+    if let Some(token) = jar.get(&name).map(|c| c.value().to_string()) {
         return (jar, token);
     }
     let token = super::grants::random_token().unwrap_or_default();
-    (jar.add(cookie(CSRF_COOKIE, token.clone())), token)
+    (
+        jar.add(ui.cookies.cookie(CSRF_COOKIE, token.clone())),
+        token,
+    )
 }
 
 /// Every form's fields; each page reads the ones it has.
@@ -62,14 +57,16 @@ fn checked(ui: &HostedUi, query: QueryResult) -> Result<(Params, Checked), Respo
 }
 
 /// The posted fields, when they came from this UI's form in this browser.
-fn posted(jar: &CookieJar, form: FormResult) -> Result<Fields, Response> {
+fn posted(ui: &HostedUi, jar: &CookieJar, form: FormResult) -> Result<Fields, Response> {
     let Ok(Form(fields)) = form else {
         return Err(page_error(
             StatusCode::BAD_REQUEST,
             "The form was not sent as application/x-www-form-urlencoded fields.",
         ));
     };
-    let expected = jar.get(CSRF_COOKIE).map(|c| c.value().to_string());
+    let expected = jar
+        .get(&ui.cookies.name(CSRF_COOKIE))
+        .map(|c| c.value().to_string());
     match (expected, fields.csrf.as_deref()) {
         (Some(expected), Some(sent)) if !expected.is_empty() && same(&expected, sent) => Ok(fields),
         _ => Err(page_error(
@@ -220,7 +217,7 @@ pub async fn login_page(
     query: QueryResult,
 ) -> Response {
     let (params, _) = try_page!(checked(&ui, query));
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     (jar, login_view(&params, &token, None, "")).into_response()
 }
 
@@ -231,10 +228,10 @@ pub async fn login(
     form: FormResult,
 ) -> Response {
     let (params, checked) = try_page!(checked(&ui, query));
-    let fields = try_page!(posted(&jar, form));
+    let fields = try_page!(posted(&ui, &jar, form));
     let username = field(&fields.username);
     let password = fields.password.unwrap_or_default();
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     let refuse = |jar, message: &str| {
         (
             StatusCode::BAD_REQUEST,
@@ -293,8 +290,8 @@ fn remember_sign_up(ui: &HostedUi, jar: CookieJar, pool_id: &str, username: &str
         pool_id: pool_id.to_string(),
         username: username.to_string(),
     };
-    match ui.grants.signed_up(session) {
-        Some(id) => jar.add(cookie(SIGN_UP_COOKIE, id)),
+    match ui.sessions.signed_up(session) {
+        Some(id) => jar.add(ui.cookies.cookie(SIGN_UP_COOKIE, id)),
         None => jar,
     }
 }
@@ -305,7 +302,7 @@ pub async fn signup_page(
     query: QueryResult,
 ) -> Response {
     let (params, _) = try_page!(checked(&ui, query));
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     (jar, signup_view(&params, &token, None, &Fields::default())).into_response()
 }
 
@@ -316,8 +313,8 @@ pub async fn signup(
     form: FormResult,
 ) -> Response {
     let (params, checked) = try_page!(checked(&ui, query));
-    let fields = try_page!(posted(&jar, form));
-    let (jar, token) = csrf(jar);
+    let fields = try_page!(posted(&ui, &jar, form));
+    let (jar, token) = csrf(&ui, jar);
     let username = field(&fields.username);
     let mut attributes = vec![json!({"Name": "email", "Value": username})];
     if !field(&fields.name).is_empty() {
@@ -375,7 +372,7 @@ pub async fn confirm_page(
 ) -> Response {
     let (params, _) = try_page!(checked(&ui, query));
     let (params, _) = try_page!(with_user(params));
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     (
         jar,
         code_view(
@@ -398,8 +395,8 @@ pub async fn confirm(
 ) -> Response {
     let (params, checked) = try_page!(checked(&ui, query));
     let (params, username) = try_page!(with_user(params));
-    let fields = try_page!(posted(&jar, form));
-    let (jar, token) = csrf(jar);
+    let fields = try_page!(posted(&ui, &jar, form));
+    let (jar, token) = csrf(&ui, jar);
     let input = json!({
         "ClientId": checked.client.id,
         "Username": username,
@@ -422,12 +419,12 @@ pub async fn confirm(
     }
     // This browser's own sign-up is signed in; any other confirmation goes to sign-in.
     let own = jar
-        .get(SIGN_UP_COOKIE)
-        .and_then(|c| ui.grants.take_sign_up(c.value()))
+        .get(&ui.cookies.name(SIGN_UP_COOKIE))
+        .and_then(|c| ui.sessions.take_sign_up(c.value()))
         .filter(|s| {
             s.pool_id == checked.client.user_pool_id && s.username.eq_ignore_ascii_case(&username)
         });
-    let jar = jar.remove(Cookie::build(SIGN_UP_COOKIE).path("/"));
+    let jar = jar.remove(ui.cookies.removal(SIGN_UP_COOKIE));
     if own.is_some()
         && let Ok(Some(user)) = ui
             .front
@@ -450,7 +447,7 @@ pub async fn forgot_page(
     query: QueryResult,
 ) -> Response {
     let (params, _) = try_page!(checked(&ui, query));
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     (jar, forgot_view(&params, &token, None)).into_response()
 }
 
@@ -461,8 +458,8 @@ pub async fn forgot(
     form: FormResult,
 ) -> Response {
     let (params, checked) = try_page!(checked(&ui, query));
-    let fields = try_page!(posted(&jar, form));
-    let (jar, token) = csrf(jar);
+    let fields = try_page!(posted(&ui, &jar, form));
+    let (jar, token) = csrf(&ui, jar);
     let username = field(&fields.username);
     let input = json!({"ClientId": checked.client.id, "Username": username});
     if let Err(refusal) = cognito_call(&ui.front, "ForgotPassword", &input).await {
@@ -490,7 +487,7 @@ pub async fn confirm_forgot_page(
 ) -> Response {
     let (params, _) = try_page!(checked(&ui, query));
     let (params, _) = try_page!(with_user(params));
-    let (jar, token) = csrf(jar);
+    let (jar, token) = csrf(&ui, jar);
     (
         jar,
         code_view(
@@ -513,8 +510,8 @@ pub async fn confirm_forgot(
 ) -> Response {
     let (params, checked) = try_page!(checked(&ui, query));
     let (params, username) = try_page!(with_user(params));
-    let fields = try_page!(posted(&jar, form));
-    let (jar, token) = csrf(jar);
+    let fields = try_page!(posted(&ui, &jar, form));
+    let (jar, token) = csrf(&ui, jar);
     let input = json!({
         "ClientId": checked.client.id,
         "Username": username,
@@ -586,10 +583,10 @@ pub async fn logout(
             Err(invalid) => return invalid.into_response(),
         },
     };
-    if let Some(session) = jar.get(SESSION_COOKIE) {
-        ui.grants.close_session(session.value());
+    if let Some(session) = jar.get(&ui.cookies.name(SESSION_COOKIE)) {
+        ui.sessions.close_session(session.value());
     }
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    let jar = jar.remove(ui.cookies.removal(SESSION_COOKIE));
     (jar, found(&next)).into_response()
 }
 

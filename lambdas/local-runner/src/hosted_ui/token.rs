@@ -4,6 +4,7 @@
 //! the REST stage's authorizer know them as they know the API path's.
 
 use super::HostedUi;
+use super::grants::Grant;
 use crate::applied::AppClient;
 use crate::aws_front::cognito_call;
 use axum::extract::rejection::FormRejection;
@@ -171,7 +172,35 @@ pub async fn exchange(
             "the code is not valid: unknown, expired or used",
         )
     })?;
-    if grant.client_id != client.id {
+    redeemable(
+        &grant,
+        &client.id,
+        redirect_uri,
+        form.code_verifier.as_deref(),
+    )?;
+    let asked = json!({
+        "UserPoolId": grant.pool_id,
+        "ClientId": grant.client_id,
+        "Username": grant.username,
+        "Scope": grant.scope,
+        "Nonce": grant.nonce,
+    });
+    moto.local_cognito("oauth-tokens", &asked)
+        .await
+        .map_err(unreachable)?
+        .ok_or_else(|| oauth_error("invalid_grant", "the user no longer exists or is disabled"))
+}
+
+/// A code redeems only for the client and `redirect_uri` it was issued to, and with the
+/// verifier of its challenge (RFC 6749 §4.1.3, RFC 7636 §4.6; Cognito answers
+/// invalid_grant to each).
+fn redeemable(
+    grant: &Grant,
+    client_id: &str,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    if grant.client_id != client_id {
         return Err(oauth_error(
             "invalid_grant",
             "the code was issued to another app client",
@@ -184,7 +213,13 @@ pub async fn exchange(
         ));
     }
     if let Some(challenge) = &grant.code_challenge {
-        let verifier = form.code_verifier.as_deref().unwrap_or_default();
+        let verifier = verifier.unwrap_or_default();
+        if !is_code_verifier(verifier) {
+            return Err(oauth_error(
+                "invalid_grant",
+                "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+            ));
+        }
         if !super::grants::same(&s256(verifier), challenge) {
             return Err(oauth_error(
                 "invalid_grant",
@@ -192,17 +227,16 @@ pub async fn exchange(
             ));
         }
     }
-    let asked = json!({
-        "UserPoolId": grant.pool_id,
-        "ClientId": grant.client_id,
-        "Username": grant.username,
-        "Scope": grant.scope,
-        "Nonce": grant.nonce,
-    });
-    moto.local_cognito("oauth-tokens", &asked)
-        .await
-        .map_err(unreachable)?
-        .ok_or_else(|| oauth_error("invalid_grant", "the user no longer exists"))
+    Ok(())
+}
+
+/// RFC 7636 §4.1: `code-verifier = 43*128unreserved`, unreserved being
+/// `A-Z / a-z / 0-9 / "-" / "." / "_" / "~"`; a shorter one is guessable.
+fn is_code_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The claims of a token, unverified: for reading, never for trusting.
@@ -211,8 +245,9 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
-/// `/oauth2/userInfo`: the user's attributes for a live access token (moto's GetUser
-/// knows whether it is live: signed out and revoked tokens are not).
+/// `/oauth2/userInfo`: the user's attributes for a live access token with `openid` (moto's
+/// GetUser knows whether it is live: signed out, revoked and disabled users' tokens are
+/// not), within what its scopes allow (`claims_for_scopes`).
 pub async fn user_info(State(ui): State<Arc<HostedUi>>, headers: HeaderMap) -> Response {
     let refuse = |error: &str, description: &str| {
         let challenge = format!("Bearer error=\"{error}\", error_description=\"{description}\"");
@@ -233,23 +268,76 @@ pub async fn user_info(State(ui): State<Arc<HostedUi>>, headers: HeaderMap) -> R
             "an access token is required (Authorization: Bearer)",
         );
     };
-    let is_access = claims(token).is_some_and(|c| c.get("token_use") == Some(&json!("access")));
-    if !is_access {
+    let Some(token_claims) = claims(token).filter(|c| c.get("token_use") == Some(&json!("access")))
+    else {
         return refuse("invalid_token", "not an access token");
+    };
+    // Cognito's userInfo needs "a valid access token with at least an openid scope
+    // claim"; InitiateAuth's tokens (aws.cognito.signin.user.admin only) are refused.
+    let scopes: Vec<&str> = token_claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
+    if !scopes.contains(&"openid") {
+        return refuse("invalid_token", "the access token has no openid scope");
     }
-    let user = match cognito_call(&ui.front, "GetUser", &json!({"AccessToken": token})).await {
+    // moto's own GetUser, not the front's: userInfo takes no admin scope.
+    let input = json!({"AccessToken": token});
+    let user = match ui.front.moto.cognito("GetUser", &input).await {
         Ok(user) => user,
         Err(_) => return refuse("invalid_token", "the access token is not valid"),
+    };
+    let info = claims_for_scopes(&scopes, &user);
+    (StatusCode::OK, axum::Json(Value::Object(info))).into_response()
+}
+
+/// The OIDC standard claims the `profile` scope covers (OpenID Connect Core §5.4).
+const PROFILE_CLAIMS: [&str; 14] = [
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+];
+
+/// What userInfo answers for a GetUser reply, by Cognito's userInfo documentation: `sub`
+/// and `username` always; `openid` alone, every attribute; otherwise `email` adds email and
+/// email_verified, `phone` phone_number and phone_number_verified, `profile` the profile
+/// claims and the custom attributes, and nothing else is shown.
+fn claims_for_scopes(scopes: &[&str], user: &Value) -> Map<String, Value> {
+    let narrowed = ["email", "phone", "profile"]
+        .iter()
+        .any(|scope| scopes.contains(scope));
+    let allowed = |name: &str| {
+        !narrowed
+            || name == "sub"
+            || (scopes.contains(&"email") && matches!(name, "email" | "email_verified"))
+            || (scopes.contains(&"phone")
+                && matches!(name, "phone_number" | "phone_number_verified"))
+            || (scopes.contains(&"profile")
+                && (PROFILE_CLAIMS.contains(&name) || name.starts_with("custom:")))
     };
     let mut info = Map::new();
     for attribute in user["UserAttributes"].as_array().into_iter().flatten() {
         if let (Some(name), Some(value)) = (attribute["Name"].as_str(), attribute["Value"].as_str())
+            && allowed(name)
         {
             info.insert(name.to_string(), json!(value));
         }
     }
     info.insert("username".into(), user["Username"].clone());
-    (StatusCode::OK, axum::Json(Value::Object(info))).into_response()
+    info
 }
 
 /// `/oauth2/revoke`: the refresh token and the access tokens issued from it stop working.
@@ -287,6 +375,95 @@ pub async fn revoke(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    fn user() -> Value {
+        let attributes: Vec<Value> = [
+            ("sub", "s-1"),
+            ("email", "a@example.com"),
+            ("email_verified", "true"),
+            ("phone_number", "+15550100"),
+            ("phone_number_verified", "false"),
+            ("name", "Ada"),
+            ("custom:user_type", "Patient"),
+        ]
+        .iter()
+        .map(|(name, value)| json!({"Name": name, "Value": value}))
+        .collect();
+        json!({"Username": "s-1", "UserAttributes": attributes})
+    }
+
+    fn names(scopes: &str) -> Vec<String> {
+        let scopes: Vec<&str> = scopes.split(' ').collect();
+        let mut names: Vec<String> = claims_for_scopes(&scopes, &user())
+            .keys()
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn user_info_shows_what_the_scopes_allow() {
+        assert_eq!(
+            names("openid email"),
+            ["email", "email_verified", "sub", "username"]
+        );
+        assert_eq!(
+            names("openid phone"),
+            ["phone_number", "phone_number_verified", "sub", "username"]
+        );
+        assert_eq!(
+            names("openid profile"),
+            ["custom:user_type", "name", "sub", "username"]
+        );
+        // openid alone: every attribute (Cognito's documented answer).
+        assert_eq!(names("openid").len(), 8);
+        assert_eq!(names("openid email profile").len(), 6);
+    }
+
+    #[test]
+    fn a_code_is_bound_to_its_client_redirect_uri_and_verifier() {
+        let verifier = "v".repeat(43);
+        let grant = Grant {
+            client_id: "app".into(),
+            pool_id: "pool".into(),
+            username: "user".into(),
+            redirect_uri: "https://app/cb".into(),
+            scope: "openid".into(),
+            code_challenge: Some(s256(&verifier)),
+            nonce: None,
+        };
+        let error = |result: Result<(), OAuthError>| result.unwrap_err().error;
+        assert!(redeemable(&grant, "app", "https://app/cb", Some(&verifier)).is_ok());
+        for (client, uri, verifier) in [
+            ("other-app", "https://app/cb", Some(verifier.as_str())),
+            ("app", "https://app/cb/", Some(verifier.as_str())),
+            ("app", "https://app/cb", Some(&"w".repeat(43))),
+            ("app", "https://app/cb", Some("v")),
+            ("app", "https://app/cb", None),
+        ] {
+            assert_eq!(
+                error(redeemable(&grant, client, uri, verifier)),
+                "invalid_grant",
+                "{client} {uri} {verifier:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn code_verifiers_follow_rfc_7636() {
+        assert!(is_code_verifier(&"a".repeat(43)));
+        assert!(is_code_verifier(&"Az09-._~".repeat(16)));
+        for bad in [
+            "a".repeat(42),
+            "a".repeat(129),
+            "a".to_string(),
+            format!("{}+", "a".repeat(42)),
+            format!("{}é", "a".repeat(42)),
+        ] {
+            assert!(!is_code_verifier(&bad), "{bad}");
+        }
+    }
 
     #[test]
     fn s256_is_base64url_of_sha256_unpadded() {

@@ -38,6 +38,13 @@ impl Secrets {
     }
 }
 
+/// What a sign-in through InitiateAuth returns.
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+    pub id: String,
+}
+
 /// A signed-in user: their sub and ID token.
 pub struct SignedIn {
     pub email: String,
@@ -216,6 +223,14 @@ impl Users {
         email: &str,
         password: &str,
     ) -> Result<(String, String), (String, String)> {
+        self.tokens(email, password)
+            .await
+            .map(|tokens| (tokens.access, tokens.refresh))
+    }
+
+    /// USER_PASSWORD_AUTH: all three tokens (remembered for the log scan), or the
+    /// (code, message) of the refusal.
+    pub async fn tokens(&self, email: &str, password: &str) -> Result<Tokens, (String, String)> {
         self.secrets.remember(password);
         let result = self
             .client
@@ -233,15 +248,15 @@ impl Users {
                 format!("{:?}", result.challenge_name()),
             )
         })?;
-        let access = tokens.access_token().unwrap_or_default().to_string();
-        let refresh = tokens.refresh_token().unwrap_or_default().to_string();
-        for token in [&access, &refresh] {
+        let tokens = Tokens {
+            access: tokens.access_token().unwrap_or_default().to_string(),
+            refresh: tokens.refresh_token().unwrap_or_default().to_string(),
+            id: tokens.id_token().unwrap_or_default().to_string(),
+        };
+        for token in [&tokens.access, &tokens.refresh, &tokens.id] {
             self.secrets.remember(token);
         }
-        if let Some(id) = tokens.id_token() {
-            self.secrets.remember(id);
-        }
-        Ok((access, refresh))
+        Ok(tokens)
     }
 
     /// Cognito's own `DeleteUser`, called as an SDK would with the person's access token.

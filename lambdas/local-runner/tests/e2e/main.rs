@@ -26,6 +26,7 @@ mod migration;
 mod races;
 mod secrets;
 mod security_front;
+mod security_tokens;
 mod stack;
 mod validation;
 
@@ -250,6 +251,40 @@ async fn the_platform_runs_locally_end_to_end() {
         .run(
             "Amplify's redirect sign-in works over the Hosted UI's HTTPS, across origins",
             hosted_ui::amplify_signs_in_over_https(&stack.info, &users, &secrets),
+        )
+        .await;
+
+    checks
+        .run(
+            "Cognito's token-authorized operations need the aws.cognito.signin.user.admin scope",
+            security_tokens::scopes_are_enforced_on_cognitos_operations(&stack.info, &users),
+        )
+        .await;
+    checks
+        .run(
+            "userInfo needs openid and shows only what the scopes allow",
+            security_tokens::user_info_follows_the_scopes(&stack.info, &users),
+        )
+        .await;
+    checks
+        .run(
+            "sign-out and revocation reach every token of the user",
+            security_tokens::sign_out_reaches_every_token(&stack.info, &users, &api),
+        )
+        .await;
+    checks
+        .run(
+            "a disabled user gets no token on any path and its tokens are dead",
+            security_tokens::a_disabled_user_gets_no_token(&stack.info, &users, &api),
+        )
+        .await;
+    checks
+        .run(
+            "the Hosted UI keeps its sessions, cookies and codes to themselves",
+            security_tokens::the_hosted_ui_keeps_its_sessions_and_codes_to_themselves(
+                &stack.info,
+                &users,
+            ),
         )
         .await;
 

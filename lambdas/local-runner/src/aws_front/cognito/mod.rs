@@ -54,6 +54,9 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
             front.moto.scope_header("cognito-idp"),
         );
     }
+    if let Err(refusal) = check_admin_scope(operation, &input) {
+        return refusal.into_response();
+    }
     let after = match before_moto(front, operation, &mut input).await {
         Ok(Before::Forward(after)) => after,
         Ok(Before::Answered(response)) => return response,
@@ -122,6 +125,59 @@ enum After {
     SrpChallenge(BigUint),
     /// AdminCreateUser: the temporary password goes to the outbox (unless suppressed).
     CreatedUser,
+}
+
+/// The operations a user authorizes with their own access token. Each one's API reference
+/// says "Authorize this action with a signed-in user's access token. It must include the
+/// scope aws.cognito.signin.user.admin"; Cognito refuses a token without it
+/// (NotAuthorizedException "Access Token does not have required scopes"), such as the
+/// Hosted UI's `openid email profile` tokens. moto checks no scope.
+const TOKEN_AUTHORIZED: [&str; 22] = [
+    "AssociateSoftwareToken",
+    "ChangePassword",
+    "CompleteWebAuthnRegistration",
+    "ConfirmDevice",
+    "DeleteUser",
+    "DeleteUserAttributes",
+    "DeleteWebAuthnCredential",
+    "ForgetDevice",
+    "GetDevice",
+    "GetUser",
+    "GetUserAttributeVerificationCode",
+    "GetUserAuthFactors",
+    "GlobalSignOut",
+    "ListDevices",
+    "ListWebAuthnCredentials",
+    "SetUserMFAPreference",
+    "SetUserSettings",
+    "StartWebAuthnRegistration",
+    "UpdateDeviceStatus",
+    "UpdateUserAttributes",
+    "VerifySoftwareToken",
+    "VerifyUserAttribute",
+];
+
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// The scope check of a token-authorized operation. The claims are read unverified: moto
+/// then accepts only a token it issued, byte for byte, so a token whose claims were edited
+/// gains nothing. A token that is no JWT is left to moto to refuse.
+fn check_admin_scope(operation: &str, input: &Value) -> Result<(), CognitoError> {
+    if !TOKEN_AUTHORIZED.contains(&operation) {
+        return Ok(());
+    }
+    let Some(claims) = input["AccessToken"].as_str().and_then(unverified_claims) else {
+        return Ok(());
+    };
+    let scopes = claims["scope"].as_str().unwrap_or_default();
+    if scopes.split(' ').any(|scope| scope == ADMIN_SCOPE) {
+        Ok(())
+    } else {
+        Err(CognitoError::new(
+            "NotAuthorizedException",
+            "Access Token does not have required scopes",
+        ))
+    }
 }
 
 /// moto accepts any SRP answer; the front checks them only for the app clients Terraform
@@ -560,4 +616,41 @@ async fn srp_challenge(
     };
     let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
     sign_in::challenge(front, pool, client, a_public, &answer).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn token_with(claims: Value) -> String {
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string().as_bytes());
+        format!("e30.{payload}.sig")
+    }
+
+    #[test]
+    fn token_authorized_operations_need_the_admin_scope() {
+        let hosted_ui =
+            json!({"AccessToken": token_with(json!({"scope": "openid email profile"}))});
+        let api_path = json!({"AccessToken": token_with(json!({"scope": ADMIN_SCOPE}))});
+        let both =
+            json!({"AccessToken": token_with(json!({"scope": format!("openid {ADMIN_SCOPE}")}))});
+        let unscoped = json!({"AccessToken": token_with(json!({"sub": "x"}))});
+        for operation in ["GetUser", "ChangePassword", "GlobalSignOut", "ListDevices"] {
+            let refused = check_admin_scope(operation, &hosted_ui).unwrap_err();
+            assert_eq!(refused.kind, "NotAuthorizedException");
+            assert_eq!(
+                refused.message,
+                "Access Token does not have required scopes"
+            );
+            assert!(check_admin_scope(operation, &unscoped).is_err());
+            assert!(check_admin_scope(operation, &api_path).is_ok());
+            assert!(check_admin_scope(operation, &both).is_ok());
+        }
+        // Not a token-authorized operation, or no JWT to read: left to moto.
+        assert!(check_admin_scope("RevokeToken", &hosted_ui).is_ok());
+        assert!(check_admin_scope("GetUser", &json!({"AccessToken": "garbage"})).is_ok());
+        assert!(check_admin_scope("AssociateSoftwareToken", &json!({"Session": "s"})).is_ok());
+    }
 }
