@@ -194,6 +194,8 @@ class Cognito:
         self.url = stack["aws_endpoint_url"]
         self.pool_id = stack["user_pool_id"]
         self.client_id = stack["user_pool_client_id"]
+        # Password sign-ins: the test harnesses' client (the app's allows SRP only).
+        self.test_client_id = stack["test_client_id"]
         self.authorization = (f"AWS4-HMAC-SHA256 Credential=load/20260101/{stack['region']}/cognito-idp/aws4_request, "
                               "SignedHeaders=host;x-amz-target, Signature=0")
 
@@ -237,7 +239,7 @@ class Cognito:
 
     async def id_token(self, email):
         result = await self.call("InitiateAuth", {
-            "ClientId": self.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": self.test_client_id, "AuthFlow": "USER_PASSWORD_AUTH",
             "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD}})
         return result["AuthenticationResult"]["IdToken"]
 

@@ -51,6 +51,8 @@ cognito = boto3.client(
     aws_secret_access_key="test",
 )
 pool, client = stack["user_pool_id"], stack["user_pool_client_id"]
+# Password sign-ins go through the test harnesses' client (the app's allows SRP only).
+password_client = stack["test_client_id"]
 # One per run, meets the pool's policy (upper, lower, digit, symbol); never printed.
 password = f"Fz-{secrets.token_urlsafe(12)}-9a!"
 temporary_password = f"Tmp-{secrets.token_urlsafe(12)}-1a!"
@@ -58,7 +60,7 @@ temporary_password = f"Tmp-{secrets.token_urlsafe(12)}-1a!"
 
 def sign_in(email):
     result = cognito.initiate_auth(
-        ClientId=client,
+        ClientId=password_client,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )

@@ -886,6 +886,7 @@ async fn front_with_both_triggers() -> TriggerFront {
             user_pool_id: pool_id.clone(),
             prevent_user_existence_errors: true,
             auth_session_minutes: 3,
+            auth_flows: password_and_srp_flows(),
             ..Default::default()
         }],
         ..Default::default()
@@ -1147,6 +1148,17 @@ async fn moto_control_endpoints_are_not_reachable_through_the_front() {
     }
 }
 
+/// The flows the tests' app clients allow: passwords and SRP (the front enforces them).
+fn password_and_srp_flows() -> std::collections::BTreeSet<String> {
+    [
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
+    .map(str::to_string)
+    .into()
+}
+
 /// USER_PASSWORD_AUTH straight to `endpoint`, with `extra` headers; the ID token's `iss`.
 async fn issuer_of_a_sign_in(
     endpoint: &str,
@@ -1211,6 +1223,7 @@ async fn each_front_issues_tokens_in_its_own_name_whatever_a_client_says() {
         app_clients: vec![AppClient {
             id: client_id.clone(),
             user_pool_id: pool_id.clone(),
+            auth_flows: password_and_srp_flows(),
             ..Default::default()
         }],
         ..Default::default()

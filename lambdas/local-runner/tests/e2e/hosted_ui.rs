@@ -15,7 +15,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CALLBACK: &str = "http://localhost:8976/local/callback";
+pub const CALLBACK: &str = "http://localhost:8976/local/callback";
 const SIGNED_OUT: &str = "http://localhost:8976/local/signed-out";
 const NEW_PASSWORD: &str = "Another-Horse-7?";
 

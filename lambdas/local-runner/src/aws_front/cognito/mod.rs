@@ -2,9 +2,12 @@
 //! triggers (`triggers`), attribute rules (`attribute_rules`), passwords checked on every
 //! sign-in path (`sign_in`, `srp`) and against the pool's policy (`secrets`), random,
 //! single-use codes and temporary passwords delivered to the outbox (`messages`,
-//! `outbox`), and moto's refusals in Cognito's words (`refusals`).
+//! `outbox`), the app client's auth flows (`auth_flows`), the lockout after repeated wrong
+//! passwords (`lockout`), and moto's refusals in Cognito's words (`refusals`).
 
 mod attribute_rules;
+mod auth_flows;
+mod lockout;
 mod messages;
 mod outbox;
 mod refusals;
@@ -21,6 +24,7 @@ use crate::http::Response;
 use base64::Engine;
 use bytes::Bytes;
 use hyper::http::request::Parts;
+use lockout::{Lockouts, Verdict};
 use num_bigint::BigUint;
 use outbox::Outbox;
 use secrets::Codes;
@@ -32,6 +36,7 @@ pub struct State {
     sessions: sign_in::Sessions,
     codes: Codes,
     outbox: Outbox,
+    lockouts: Lockouts,
 }
 
 impl State {
@@ -40,7 +45,14 @@ impl State {
             sessions: sign_in::Sessions::default(),
             codes: Codes::default(),
             outbox: Outbox::new(outbox_dir),
+            lockouts: Lockouts::default(),
         }
+    }
+
+    /// The lockout after repeated wrong passwords, for the paths that check a password
+    /// outside this module (the Hosted UI's login form).
+    pub fn lockouts(&self) -> &Lockouts {
+        &self.lockouts
     }
 }
 
@@ -144,12 +156,7 @@ async fn before_moto(
         "AdminCreateUser" => forward(admin_create_user(front, input).await?),
         "UpdateUserAttributes" => forward(update_user_attributes(front, input)?),
         "AdminUpdateUserAttributes" => forward(admin_update_user_attributes(front, input)?),
-        "InitiateAuth" if input["AuthFlow"] == "USER_SRP_AUTH" => {
-            match client_and_pool(front, input["ClientId"].as_str()) {
-                Some(_) => forward(After::SrpChallenge(sign_in::srp_a(input)?)),
-                None => Err(srp_client_unknown()),
-            }
-        }
+        "InitiateAuth" | "AdminInitiateAuth" => initiate_auth(front, operation, input).await,
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let known = client_and_pool(front, input["ClientId"].as_str());
             match (input["ChallengeName"].as_str(), known) {
@@ -171,11 +178,21 @@ async fn before_moto(
             }
         }
         "ChangePassword" => {
-            if let Some((_, pool)) = client_and_pool(front, token_client(input).as_deref()) {
-                let proposed = input["ProposedPassword"].as_str().unwrap_or_default();
-                secrets::check_password(&pool.password_policy, proposed)?;
-            }
-            forward(After::Nothing)
+            let Some((_, pool)) = client_and_pool(front, token_client(input).as_deref()) else {
+                return forward(After::Nothing);
+            };
+            let proposed = input["ProposedPassword"].as_str().unwrap_or_default();
+            secrets::check_password(&pool.password_policy, proposed)?;
+            // The token's user, for the lockout only: moto still verifies the token.
+            let claims = input["AccessToken"].as_str().and_then(unverified_claims);
+            let username = claims
+                .as_ref()
+                .and_then(|c| c["username"].as_str())
+                .unwrap_or_default();
+            let previous = input["PreviousPassword"].as_str().unwrap_or_default();
+            let answer =
+                password_checked(front, &pool.id, username, previous, operation, input).await?;
+            Ok(Before::Answered(answer))
         }
         "AdminSetUserPassword" => {
             if let Some(pool) = pool_of(front, input) {
@@ -206,6 +223,85 @@ async fn before_moto(
         )),
         _ => forward(After::Nothing),
     }
+}
+
+/// InitiateAuth and AdminInitiateAuth through an applied client: only the flows its
+/// `explicit_auth_flows` allow, SRP checked by the front, passwords under the lockout.
+async fn initiate_auth(
+    front: &Front,
+    operation: &str,
+    input: &Value,
+) -> Result<Before, CognitoError> {
+    let flow = input["AuthFlow"].as_str().unwrap_or_default();
+    let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
+        // A client Terraform did not create is moto's business, but for SRP (see above).
+        return match flow {
+            "USER_SRP_AUTH" => Err(srp_client_unknown()),
+            _ => Ok(Before::Forward(After::Nothing)),
+        };
+    };
+    auth_flows::check(client, flow)?;
+    match flow {
+        "USER_SRP_AUTH" if operation == "InitiateAuth" => {
+            Ok(Before::Forward(After::SrpChallenge(sign_in::srp_a(input)?)))
+        }
+        "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            let parameters = &input["AuthParameters"];
+            let username = parameters["USERNAME"].as_str().unwrap_or_default();
+            let given = parameters["PASSWORD"].as_str().unwrap_or_default();
+            let answer =
+                password_checked(front, &pool.id, username, given, operation, input).await?;
+            Ok(Before::Answered(answer))
+        }
+        _ => Ok(Before::Forward(After::Nothing)),
+    }
+}
+
+/// The call moto answers by checking `given` as `username`'s password (a password sign-in,
+/// ChangePassword's previous password), made under the user's lockout. The verdict comes
+/// from the password moto holds, not from its error messages.
+async fn password_checked(
+    front: &Front,
+    pool_id: &str,
+    username: &str,
+    given: &str,
+    operation: &str,
+    input: &Value,
+) -> Result<Response, CognitoError> {
+    let stored = match username {
+        "" => None,
+        name => front
+            .moto
+            .stored_user(pool_id, name)
+            .await
+            .map_err(|e| internal_error(&e))?,
+    };
+    let call = async {
+        let reply = front.moto.cognito_reply(operation, input).await;
+        // Only counts the attempt (moto, which answers, compares with `==` too).
+        let right = stored
+            .as_ref()
+            .is_some_and(|user| user.password.as_deref() == Some(given));
+        let verdict = match &reply {
+            Ok(reply) if reply.is_success() => Verdict::Right,
+            Ok(_) if !right => Verdict::Wrong,
+            _ => Verdict::Neither,
+        };
+        (reply, verdict)
+    };
+    let reply = match &stored {
+        // No such user: nothing to lock, moto answers (as a wrong password, if asked to).
+        None => call.await.0,
+        Some(user) => {
+            front
+                .cognito
+                .lockouts
+                .guard(pool_id, &user.username, call)
+                .await?
+        }
+    }
+    .map_err(|e| internal_error(&e))?;
+    Ok(refusals::without_secrets(front, operation, input, reply))
 }
 
 /// RevokeToken: the refresh token stops working, and so do the access tokens issued from

@@ -207,9 +207,12 @@ pub async fn verify_claim(
             }),
             _ => false,
         };
-    if !verified {
-        return Err(CognitoError::incorrect_credentials());
-    }
+    // Counted by the lockout, which refuses a locked-out user whatever the claim.
+    front
+        .cognito
+        .lockouts
+        .verify(&pool.id, &pending.user_id, verified)
+        .await?;
     let answer = json!({
         "ClientId": client.id,
         "ChallengeName": "PASSWORD_VERIFIER",
