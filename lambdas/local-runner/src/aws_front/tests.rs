@@ -1243,3 +1243,73 @@ async fn each_front_issues_tokens_in_its_own_name_whatever_a_client_says() {
         own
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_password_older_than_the_pools_validity_is_refused() {
+    let (pool_id, client_id) = pool_with_client().await;
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        user_pools: vec![UserPool {
+            id: pool_id.clone(),
+            arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
+            // Zero days: a temporary password has expired as soon as it is set.
+            password_policy: crate::applied::PasswordPolicy {
+                temporary_password_validity_days: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        }],
+        app_clients: vec![AppClient {
+            id: client_id.clone(),
+            user_pool_id: pool_id.clone(),
+            auth_flows: password_and_srp_flows(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let (endpoint, _) =
+        serve_front(applied, &emulator::moto().endpoint(), temp_dir("temporary")).await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&endpoint, emulator::SETUP).await);
+    idp.admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("invited")
+        .temporary_password("Temporary-Pass-1!")
+        .message_action(cognito::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let sign_in = |password: &'static str| {
+        idp.initiate_auth()
+            .client_id(&client_id)
+            .auth_flow(cognito::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "invited")
+            .auth_parameters("PASSWORD", password)
+            .send()
+    };
+    let refused = sign_in("Temporary-Pass-1!").await.unwrap_err();
+    let refused = refused.into_service_error();
+    assert_eq!(
+        (refused.code(), refused.message()),
+        (
+            Some("NotAuthorizedException"),
+            Some("Temporary password has expired and must be reset by an administrator.")
+        )
+    );
+    // A wrong password is still just wrong; a permanent password signs in.
+    let wrong = sign_in("Temporary-Pass-2!").await.unwrap_err();
+    assert_eq!(
+        wrong.into_service_error().message(),
+        Some("Incorrect username or password.")
+    );
+    idp.admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("invited")
+        .password("Correct-Horse-9!")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    let signed_in = sign_in("Correct-Horse-9!").await.unwrap();
+    assert!(signed_in.authentication_result().is_some());
+}

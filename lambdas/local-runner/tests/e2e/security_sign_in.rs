@@ -125,6 +125,12 @@ async fn change_password(
         .map_err(|e| error_of(&e.into_service_error()))
 }
 
+/// USER_PASSWORD_AUTH through the test harnesses' client: Ok, or the refusal (never a
+/// token, so that a failed assertion prints none).
+async fn password_sign_in(users: &Users, email: &str, password: &str) -> Result<(), Refusal> {
+    users.password_auth(email, password).await.map(|_| ())
+}
+
 fn refusal(message: &str) -> Refusal {
     ("NotAuthorizedException".to_string(), message.to_string())
 }
@@ -150,7 +156,7 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
 
     // Five wrong passwords, one on each path: each is an ordinary refusal and all count.
     assert_eq!(
-        users.password_auth(email, WRONG).await,
+        password_sign_in(users, email, WRONG).await,
         Err(refusal(INCORRECT)),
         "USER_PASSWORD_AUTH"
     );
@@ -177,7 +183,7 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
 
     // The fifth failure locks the user out for 1 s: the right password is refused too.
     assert_eq!(
-        users.password_auth(email, PASSWORD).await,
+        password_sign_in(users, email, PASSWORD).await,
         Err(refusal(EXCEEDED)),
         "locked out after five failures"
     );
@@ -186,13 +192,13 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
     // Each further failure doubles the lockout: 2 s after the sixth, 4 s after the seventh.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        users.password_auth(email, WRONG).await,
+        password_sign_in(users, email, WRONG).await,
         Err(refusal(INCORRECT))
     );
     let sixth = Instant::now();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        users.password_auth(email, PASSWORD).await,
+        password_sign_in(users, email, PASSWORD).await,
         Err(refusal(EXCEEDED)),
         "1.1 s after the sixth failure: the lockout is 2 s now"
     );
@@ -201,7 +207,7 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
     )
     .await;
     assert_eq!(
-        users.password_auth(email, WRONG).await,
+        password_sign_in(users, email, WRONG).await,
         Err(refusal(INCORRECT))
     );
     let seventh = Instant::now();
@@ -228,7 +234,7 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
         "ChangePassword"
     );
     assert_eq!(
-        users.password_auth(email, PASSWORD).await,
+        password_sign_in(users, email, PASSWORD).await,
         Err(refusal(EXCEEDED)),
         "USER_PASSWORD_AUTH"
     );
@@ -243,14 +249,14 @@ pub async fn repeated_wrong_passwords_lock_the_user_out_on_every_path(
         Duration::from_secs(4).saturating_sub(seventh.elapsed()) + Duration::from_millis(100),
     )
     .await;
-    users.password_auth(email, PASSWORD).await.unwrap();
+    password_sign_in(users, email, PASSWORD).await.unwrap();
     for _ in 0..4 {
         assert_eq!(
-            users.password_auth(email, WRONG).await,
+            password_sign_in(users, email, WRONG).await,
             Err(refusal(INCORRECT))
         );
     }
-    users.password_auth(email, PASSWORD).await.unwrap();
+    password_sign_in(users, email, PASSWORD).await.unwrap();
     let (status, _) = hosted_ui_login(stack, email, PASSWORD).await;
     assert_eq!(status, 302, "the Hosted UI signs in");
 }

@@ -18,7 +18,7 @@ mod triggers;
 
 use super::Front;
 use super::errors::CognitoError;
-use super::moto::MotoReply;
+use super::moto::{MotoReply, StoredUser};
 use crate::applied::{AppClient, UserPool};
 use crate::http::Response;
 use base64::Engine;
@@ -27,7 +27,7 @@ use hyper::http::request::Parts;
 use lockout::{Lockouts, Verdict};
 use num_bigint::BigUint;
 use outbox::Outbox;
-use secrets::Codes;
+use secrets::{Codes, TemporaryPasswords};
 use serde_json::{Value, json};
 use triggers::{NO_CLIENT, TriggerCall, attribute_map, attribute_names, map_or_null};
 
@@ -37,6 +37,7 @@ pub struct State {
     codes: Codes,
     outbox: Outbox,
     lockouts: Lockouts,
+    temporary_passwords: TemporaryPasswords,
 }
 
 impl State {
@@ -46,6 +47,7 @@ impl State {
             codes: Codes::default(),
             outbox: Outbox::new(outbox_dir),
             lockouts: Lockouts::default(),
+            temporary_passwords: TemporaryPasswords::default(),
         }
     }
 
@@ -92,9 +94,12 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
         ("AdminResetUserPassword", _) => messages::admin_reset_user_password(front, &input)
             .await
             .map(|()| reply.into_response()),
-        ("AdminCreateUser", After::CreatedUser) => messages::created_user(front, &input)
-            .await
-            .map(|()| reply.into_response()),
+        ("AdminCreateUser", After::CreatedUser) => {
+            temporary_password_set(front, &input, &reply);
+            messages::created_user(front, &input)
+                .await
+                .map(|()| reply.into_response())
+        }
         ("ConfirmSignUp", _) => async {
             messages::verify_email(front, &input).await;
             post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp").await
@@ -277,11 +282,22 @@ async fn password_checked(
             .map_err(|e| internal_error(&e))?,
     };
     let call = async {
-        let reply = front.moto.cognito_reply(operation, input).await;
         // Only counts the attempt (moto, which answers, compares with `==` too).
         let right = stored
             .as_ref()
             .is_some_and(|user| user.password.as_deref() == Some(given));
+        if right
+            && stored
+                .as_ref()
+                .is_some_and(|user| temporary_password_expired(front, pool_id, user))
+        {
+            return (Err(secrets::expired_temporary_password()), Verdict::Right);
+        }
+        let reply = front
+            .moto
+            .cognito_reply(operation, input)
+            .await
+            .map_err(|e| internal_error(&e));
         let verdict = match &reply {
             Ok(reply) if reply.is_success() => Verdict::Right,
             Ok(_) if !right => Verdict::Wrong,
@@ -299,9 +315,36 @@ async fn password_checked(
                 .guard(pool_id, &user.username, call)
                 .await?
         }
-    }
-    .map_err(|e| internal_error(&e))?;
+    }?;
     Ok(refusals::without_secrets(front, operation, input, reply))
+}
+
+/// AdminCreateUser answered: its temporary password's validity starts now.
+fn temporary_password_set(front: &Front, input: &Value, reply: &MotoReply) {
+    let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    if let (Some(pool), Some(username)) =
+        (pool_of(front, input), answer["User"]["Username"].as_str())
+    {
+        let now = std::time::SystemTime::now();
+        front
+            .cognito
+            .temporary_passwords
+            .set(&pool.id, username, now);
+    }
+}
+
+/// A user still on a temporary password set longer ago than the pool allows.
+fn temporary_password_expired(front: &Front, pool_id: &str, user: &StoredUser) -> bool {
+    let Some(pool) = front.applied.pool(pool_id) else {
+        return false;
+    };
+    user.status == "FORCE_CHANGE_PASSWORD"
+        && front.cognito.temporary_passwords.expired(
+            pool_id,
+            &user.username,
+            pool.password_policy.temporary_password_validity_days,
+            std::time::SystemTime::now(),
+        )
 }
 
 /// RevokeToken: the refresh token stops working, and so do the access tokens issued from
