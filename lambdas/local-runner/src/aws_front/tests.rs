@@ -1034,11 +1034,61 @@ async fn a_sign_up_code_goes_to_the_outbox_and_only_it_confirms() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
+/// USER_SRP_AUTH for `username` through the front, the challenge answered for `password`
+/// by an independent client (Python, srp::tests).
+async fn srp_sign_in(
+    idp: &cognito::Client,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> Result<
+    cognito::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
+    cognito::operation::respond_to_auth_challenge::RespondToAuthChallengeError,
+> {
     use super::cognito::srp;
     use base64::Engine;
     use cognito::types::{AuthFlowType, ChallengeNameType};
+    let pool_name = pool_id.split_once('_').unwrap().1;
+    let a = "8f".repeat(40);
+    let challenge = idp
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
+        .send()
+        .await
+        .unwrap();
+    let p = challenge.challenge_parameters().unwrap();
+    let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
+    let (_, signature) = srp::tests::python_client(&[
+        pool_name,
+        &p["USER_ID_FOR_SRP"],
+        password,
+        &p["SALT"],
+        &p["SRP_B"],
+        &a,
+        &p["SECRET_BLOCK"],
+        timestamp,
+    ]);
+    idp.respond_to_auth_challenge()
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+        .challenge_responses("TIMESTAMP", timestamp)
+        .challenge_responses(
+            "PASSWORD_CLAIM_SIGNATURE",
+            base64::engine::general_purpose::STANDARD.encode(signature),
+        )
+        .send()
+        .await
+        .map_err(|e| e.into_service_error())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
     let front = front_with_both_triggers().await;
     let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
     idp.sign_up()
@@ -1054,47 +1104,8 @@ async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
         .send()
         .await
         .unwrap();
-    let pool_name = front.pool_id.split_once('_').unwrap().1.to_string();
-    // An independent client (Python, srp::tests) answers the challenge for `password`.
     let sign_in = |password: &'static str| {
-        let (idp, client_id, pool_name) = (idp.clone(), front.client_id.clone(), pool_name.clone());
-        async move {
-            let a = "8f".repeat(40);
-            let challenge = idp
-                .initiate_auth()
-                .client_id(&client_id)
-                .auth_flow(AuthFlowType::UserSrpAuth)
-                .auth_parameters("USERNAME", "srp-1")
-                .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
-                .send()
-                .await
-                .unwrap();
-            let p = challenge.challenge_parameters().unwrap();
-            let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
-            let (_, signature) = srp::tests::python_client(&[
-                &pool_name,
-                &p["USER_ID_FOR_SRP"],
-                password,
-                &p["SALT"],
-                &p["SRP_B"],
-                &a,
-                &p["SECRET_BLOCK"],
-                timestamp,
-            ]);
-            idp.respond_to_auth_challenge()
-                .client_id(&client_id)
-                .challenge_name(ChallengeNameType::PasswordVerifier)
-                .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
-                .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-                .challenge_responses("TIMESTAMP", timestamp)
-                .challenge_responses(
-                    "PASSWORD_CLAIM_SIGNATURE",
-                    base64::engine::general_purpose::STANDARD.encode(signature),
-                )
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        }
+        srp_sign_in(&idp, &front.pool_id, &front.client_id, "srp-1", password)
     };
 
     let refused = sign_in("Correct-Horse-8!").await.unwrap_err();
@@ -1264,6 +1275,7 @@ async fn a_temporary_password_older_than_the_pools_validity_is_refused() {
             id: client_id.clone(),
             user_pool_id: pool_id.clone(),
             auth_flows: password_and_srp_flows(),
+            auth_session_minutes: 3,
             ..Default::default()
         }],
         ..Default::default()
@@ -1287,14 +1299,19 @@ async fn a_temporary_password_older_than_the_pools_validity_is_refused() {
             .auth_parameters("PASSWORD", password)
             .send()
     };
+    let expired = (
+        Some("NotAuthorizedException"),
+        Some("Temporary password has expired and must be reset by an administrator."),
+    );
     let refused = sign_in("Temporary-Pass-1!").await.unwrap_err();
     let refused = refused.into_service_error();
+    assert_eq!((refused.code(), refused.message()), expired);
+    let srp = srp_sign_in(&idp, &pool_id, &client_id, "invited", "Temporary-Pass-1!").await;
+    let refused = srp.unwrap_err();
     assert_eq!(
         (refused.code(), refused.message()),
-        (
-            Some("NotAuthorizedException"),
-            Some("Temporary password has expired and must be reset by an administrator.")
-        )
+        expired,
+        "USER_SRP_AUTH"
     );
     // A wrong password is still just wrong; a permanent password signs in.
     let wrong = sign_in("Temporary-Pass-2!").await.unwrap_err();
