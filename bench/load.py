@@ -198,6 +198,8 @@ class Cognito:
         self.client_id = stack["user_pool_client_id"]
         self.region = stack["region"]
         self.credentials = Credentials(stack["aws_access_key_id"], stack["aws_secret_access_key"])
+        # Password sign-ins: the test harnesses' client (the app's allows SRP only).
+        self.test_client_id = stack["test_client_id"]
 
     async def call(self, operation, body):
         payload = json.dumps(body)
@@ -242,7 +244,7 @@ class Cognito:
 
     async def id_token(self, email):
         result = await self.call("InitiateAuth", {
-            "ClientId": self.client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": self.test_client_id, "AuthFlow": "USER_PASSWORD_AUTH",
             "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD}})
         return result["AuthenticationResult"]["IdToken"]
 

@@ -125,7 +125,7 @@ class Users:
                             {"Name": "custom:user_type", "Value": "Patient"}])
         self.cognito.admin_confirm_sign_up(UserPoolId=self.stack["user_pool_id"], Username=email)
         tokens = self.cognito.initiate_auth(
-            ClientId=self.stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=self.stack["test_client_id"], AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
         user = self.cognito.admin_get_user(UserPoolId=self.stack["user_pool_id"], Username=email)
         sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")

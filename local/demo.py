@@ -68,12 +68,13 @@ step("2. Confirm (an operator's admin-confirm; fires PostConfirmation, which cre
      f'cognito.admin_confirm_sign_up(UserPoolId="{stack["user_pool_id"]}", Username="{email}")')
 cognito.admin_confirm_sign_up(UserPoolId=stack["user_pool_id"], Username=email)
 
-step("3. Sign in (USER_PASSWORD_AUTH) and keep the ID token",
-     f'tokens = cognito.initiate_auth(ClientId="{stack["user_pool_client_id"]}", AuthFlow="USER_PASSWORD_AUTH",\n'
+step("3. Sign in (USER_PASSWORD_AUTH, through the test harnesses' client: the app's client allows SRP only,\n"
+     "   as in production) and keep the ID token",
+     f'tokens = cognito.initiate_auth(ClientId="{stack["test_client_id"]}", AuthFlow="USER_PASSWORD_AUTH",\n'
      f'    AuthParameters={{"USERNAME": "{email}", "PASSWORD": "{password}"}})["AuthenticationResult"]\n'
      'print(tokens["IdToken"])')
 tokens = cognito.initiate_auth(
-    ClientId=stack["user_pool_client_id"],
+    ClientId=stack["test_client_id"],
     AuthFlow="USER_PASSWORD_AUTH",
     AuthParameters={"USERNAME": email, "PASSWORD": password},
 )["AuthenticationResult"]

@@ -38,6 +38,8 @@ def write(outputs_path: str, runner_path: str, secrets_path: str, stack_path: st
         "region": outputs["region"],
         "user_pool_id": outputs["user_pool_id"],
         "user_pool_client_id": outputs["user_pool_client_id"],
+        # The test harnesses' client (password sign-ins); the app's client has production's flows.
+        "test_client_id": outputs["user_pool_test_client_id"],
         "table_name": outputs["table_name"],
         "profile_shards": outputs["profile_shards"],
         "bucket_name": outputs["bucket_name"],

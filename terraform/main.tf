@@ -159,6 +159,7 @@ module "user_pool" {
   callback_urls            = var.callback_urls
   logout_urls              = var.logout_urls
   allow_user_password_auth = var.allow_user_password_auth
+  test_client              = var.test_app_client
   ses_email                = var.ses_email
   managed_login_version    = var.hosted_ui_managed_login_version
 

@@ -38,6 +38,11 @@ output "user_pool_client_id" {
   value       = module.user_pool.client_id
 }
 
+output "user_pool_test_client_id" {
+  description = "ID of the test harnesses' app client (test_app_client), or null when there is none."
+  value       = module.user_pool.test_client_id
+}
+
 output "hosted_ui_url" {
   description = "Base URL of the Cognito Hosted UI (OAuth authorize and token endpoints live under it)."
   value       = module.user_pool.hosted_ui_url

@@ -125,7 +125,13 @@ variable "logout_urls" {
 }
 
 variable "allow_user_password_auth" {
-  description = "Let the app client use USER_PASSWORD_AUTH (the password goes to Cognito over TLS) besides SRP. Off in production; the emulator and test harnesses turn it on."
+  description = "Let the app client use USER_PASSWORD_AUTH (the password goes to Cognito over TLS) besides SRP. Off in production, and in the local stack, which applies exactly production's flows."
+  type        = bool
+  default     = false
+}
+
+variable "test_app_client" {
+  description = "Add a second app client for test harnesses only (output user_pool_test_client_id) that also allows USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH. Off in production; the local stack turns it on for its suites, demo and benchmarks."
   type        = bool
   default     = false
 }

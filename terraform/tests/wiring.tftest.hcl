@@ -145,6 +145,12 @@ variables {
 run "the_default_module_is_wired_as_contracted" {
   command = apply
 
+  # No app client for test harnesses unless asked for (the local stack asks).
+  assert {
+    condition     = output.user_pool_test_client_id == null
+    error_message = "The test harnesses' app client must be off by default."
+  }
+
   # Triggers point at their functions.
   assert {
     condition     = module.user_pool.lambda_triggers.pre_sign_up == module.pre_signup.alias_arn && module.pre_signup.alias_arn == "${module.pre_signup.arn}:live"
@@ -552,6 +558,12 @@ run "ops_variables_reach_their_resources" {
     pre_signup_reserved_concurrency        = 3
     post_confirmation_reserved_concurrency = null
     access_log_retention_days              = 3650
+    test_app_client                        = true
+  }
+
+  assert {
+    condition     = output.user_pool_test_client_id != null && output.user_pool_test_client_id != output.user_pool_client_id
+    error_message = "test_app_client adds a client of its own beside the app's."
   }
 
   # CORS origins and self-service types reach the functions.

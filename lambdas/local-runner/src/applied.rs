@@ -74,6 +74,9 @@ pub struct AppClient {
     pub oauth_scopes: BTreeSet<String>,
     /// Set for a confidential client: its token requests must carry it.
     pub client_secret: Option<String>,
+    /// `explicit_auth_flows` as applied (`ALLOW_USER_SRP_AUTH`, …); Cognito's default set
+    /// when none is given (`cognito::auth_flows` reads it).
+    pub auth_flows: BTreeSet<String>,
 }
 
 /// A pool's `password_policy` block (Cognito's defaults where it is absent).
@@ -515,6 +518,7 @@ fn parse_app_client(r: &Resource<'_>) -> Result<AppClient, AppliedError> {
         client_secret: str_attr(r.values, "client_secret")
             .filter(|s| !s.is_empty())
             .map(str::to_string),
+        auth_flows: strings("explicit_auth_flows").into_iter().collect(),
     })
 }
 
@@ -694,6 +698,12 @@ mod tests {
         assert_eq!(client.oauth_flows, ["code".to_string()].into());
         assert!(client.oauth_scopes.contains("openid"));
         assert_eq!(client.client_secret, None);
+        assert_eq!(
+            client.auth_flows,
+            ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+                .map(str::to_string)
+                .into()
+        );
     }
 
     #[test]

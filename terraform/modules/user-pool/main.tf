@@ -186,6 +186,35 @@ resource "aws_cognito_user_pool_client" "this" {
   }
 }
 
+# Test harnesses only (var.test_client): the app client's attributes and token lifetimes,
+# plus the password flows that send the password itself, so suites and benchmarks sign in
+# without SRP while the app client keeps exactly the flows production enables. No OAuth.
+resource "aws_cognito_user_pool_client" "tests" {
+  count = var.test_client ? 1 : 0
+
+  name            = "${var.name}-tests"
+  user_pool_id    = aws_cognito_user_pool.this.id
+  generate_secret = false
+
+  explicit_auth_flows           = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
+  auth_session_validity         = 3
+
+  read_attributes  = local.read_attributes
+  write_attributes = local.write_attributes
+
+  access_token_validity  = var.access_token_validity_minutes
+  id_token_validity      = var.id_token_validity_minutes
+  refresh_token_validity = var.refresh_token_validity_days
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
 # Cognito's own DeleteUser (any signed-in user's access token may call it) would delete the
 # Cognito user and leave the profile, its counters and pictures behind: personal data with
 # no owner. The platform's DELETE /users/{id} removes all of it, so the user pool's web ACL

@@ -18,6 +18,11 @@ output "client_id" {
   value       = aws_cognito_user_pool_client.this.id
 }
 
+output "test_client_id" {
+  description = "ID of the test harnesses' app client (var.test_client), or null."
+  value       = one(aws_cognito_user_pool_client.tests[*].id)
+}
+
 output "client_read_attributes" {
   description = "Attributes the app client may read."
   value       = aws_cognito_user_pool_client.this.read_attributes

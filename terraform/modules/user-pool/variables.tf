@@ -141,7 +141,13 @@ variable "oauth_scopes" {
 }
 
 variable "allow_user_password_auth" {
-  description = "Also allow USER_PASSWORD_AUTH (password sent to Cognito over TLS) besides SRP; for test harnesses and the local stack."
+  description = "Also allow USER_PASSWORD_AUTH (password sent to Cognito over TLS) besides SRP on the app client."
+  type        = bool
+  default     = false
+}
+
+variable "test_client" {
+  description = "Add a second app client for test harnesses, which also allows USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH; the app client keeps its own flows."
   type        = bool
   default     = false
 }

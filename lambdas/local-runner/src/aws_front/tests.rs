@@ -900,6 +900,7 @@ async fn front_with_both_triggers() -> TriggerFront {
             user_pool_id: pool_id.clone(),
             prevent_user_existence_errors: true,
             auth_session_minutes: 3,
+            auth_flows: password_and_srp_flows(),
             ..Default::default()
         }],
         ..Default::default()
@@ -1047,11 +1048,61 @@ async fn a_sign_up_code_goes_to_the_outbox_and_only_it_confirms() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
+/// USER_SRP_AUTH for `username` through the front, the challenge answered for `password`
+/// by an independent client (Python, srp::tests).
+async fn srp_sign_in(
+    idp: &cognito::Client,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> Result<
+    cognito::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
+    cognito::operation::respond_to_auth_challenge::RespondToAuthChallengeError,
+> {
     use super::cognito::srp;
     use base64::Engine;
     use cognito::types::{AuthFlowType, ChallengeNameType};
+    let pool_name = pool_id.split_once('_').unwrap().1;
+    let a = "8f".repeat(40);
+    let challenge = idp
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
+        .send()
+        .await
+        .unwrap();
+    let p = challenge.challenge_parameters().unwrap();
+    let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
+    let (_, signature) = srp::tests::python_client(&[
+        pool_name,
+        &p["USER_ID_FOR_SRP"],
+        password,
+        &p["SALT"],
+        &p["SRP_B"],
+        &a,
+        &p["SECRET_BLOCK"],
+        timestamp,
+    ]);
+    idp.respond_to_auth_challenge()
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+        .challenge_responses("TIMESTAMP", timestamp)
+        .challenge_responses(
+            "PASSWORD_CLAIM_SIGNATURE",
+            base64::engine::general_purpose::STANDARD.encode(signature),
+        )
+        .send()
+        .await
+        .map_err(|e| e.into_service_error())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
     let front = front_with_both_triggers().await;
     let idp = cognito::Client::new(&emulator::sdk_config(&front.endpoint, emulator::SETUP).await);
     idp.sign_up()
@@ -1067,47 +1118,8 @@ async fn srp_sign_in_needs_the_password_and_yields_tokens_moto_knows() {
         .send()
         .await
         .unwrap();
-    let pool_name = front.pool_id.split_once('_').unwrap().1.to_string();
-    // An independent client (Python, srp::tests) answers the challenge for `password`.
     let sign_in = |password: &'static str| {
-        let (idp, client_id, pool_name) = (idp.clone(), front.client_id.clone(), pool_name.clone());
-        async move {
-            let a = "8f".repeat(40);
-            let challenge = idp
-                .initiate_auth()
-                .client_id(&client_id)
-                .auth_flow(AuthFlowType::UserSrpAuth)
-                .auth_parameters("USERNAME", "srp-1")
-                .auth_parameters("SRP_A", srp::to_hex(&srp::tests::client_public(&a)))
-                .send()
-                .await
-                .unwrap();
-            let p = challenge.challenge_parameters().unwrap();
-            let timestamp = "Wed Dec 2 17:05:00 UTC 2026";
-            let (_, signature) = srp::tests::python_client(&[
-                &pool_name,
-                &p["USER_ID_FOR_SRP"],
-                password,
-                &p["SALT"],
-                &p["SRP_B"],
-                &a,
-                &p["SECRET_BLOCK"],
-                timestamp,
-            ]);
-            idp.respond_to_auth_challenge()
-                .client_id(&client_id)
-                .challenge_name(ChallengeNameType::PasswordVerifier)
-                .challenge_responses("USERNAME", &p["USER_ID_FOR_SRP"])
-                .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-                .challenge_responses("TIMESTAMP", timestamp)
-                .challenge_responses(
-                    "PASSWORD_CLAIM_SIGNATURE",
-                    base64::engine::general_purpose::STANDARD.encode(signature),
-                )
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        }
+        srp_sign_in(&idp, &front.pool_id, &front.client_id, "srp-1", password)
     };
 
     let refused = sign_in("Correct-Horse-8!").await.unwrap_err();
@@ -1214,6 +1226,17 @@ async fn the_throttle_switch_needs_the_control_secret() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// The flows the tests' app clients allow: passwords and SRP (the front enforces them).
+fn password_and_srp_flows() -> std::collections::BTreeSet<String> {
+    [
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
+    .map(str::to_string)
+    .into()
+}
+
 /// USER_PASSWORD_AUTH straight to `endpoint`, with `extra` headers; the ID token's `iss`.
 async fn issuer_of_a_sign_in(
     endpoint: &str,
@@ -1278,6 +1301,7 @@ async fn each_front_issues_tokens_in_its_own_name_whatever_a_client_says() {
         app_clients: vec![AppClient {
             id: client_id.clone(),
             user_pool_id: pool_id.clone(),
+            auth_flows: password_and_srp_flows(),
             ..Default::default()
         }],
         ..Default::default()
@@ -1296,4 +1320,80 @@ async fn each_front_issues_tokens_in_its_own_name_whatever_a_client_says() {
         issuer_of_a_sign_in(&front.endpoint, &front.client_id, "auto-issuer", &[]).await,
         own
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_password_older_than_the_pools_validity_is_refused() {
+    let (pool_id, client_id) = pool_with_client().await;
+    let applied = Applied {
+        region: emulator::REGION.to_string(),
+        account_id: "123456789012".into(),
+        user_pools: vec![UserPool {
+            id: pool_id.clone(),
+            arn: format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool_id}"),
+            // Zero days: a temporary password has expired as soon as it is set.
+            password_policy: crate::applied::PasswordPolicy {
+                temporary_password_validity_days: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        }],
+        app_clients: vec![AppClient {
+            id: client_id.clone(),
+            user_pool_id: pool_id.clone(),
+            auth_flows: password_and_srp_flows(),
+            auth_session_minutes: 3,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let (endpoint, _) =
+        serve_front(applied, &emulator::moto().endpoint(), temp_dir("temporary")).await;
+    let idp = cognito::Client::new(&emulator::sdk_config(&endpoint, emulator::SETUP).await);
+    idp.admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("invited")
+        .temporary_password("Temporary-Pass-1!")
+        .message_action(cognito::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let sign_in = |password: &'static str| {
+        idp.initiate_auth()
+            .client_id(&client_id)
+            .auth_flow(cognito::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "invited")
+            .auth_parameters("PASSWORD", password)
+            .send()
+    };
+    let expired = (
+        Some("NotAuthorizedException"),
+        Some("Temporary password has expired and must be reset by an administrator."),
+    );
+    let refused = sign_in("Temporary-Pass-1!").await.unwrap_err();
+    let refused = refused.into_service_error();
+    assert_eq!((refused.code(), refused.message()), expired);
+    let srp = srp_sign_in(&idp, &pool_id, &client_id, "invited", "Temporary-Pass-1!").await;
+    let refused = srp.unwrap_err();
+    assert_eq!(
+        (refused.code(), refused.message()),
+        expired,
+        "USER_SRP_AUTH"
+    );
+    // A wrong password is still just wrong; a permanent password signs in.
+    let wrong = sign_in("Temporary-Pass-2!").await.unwrap_err();
+    assert_eq!(
+        wrong.into_service_error().message(),
+        Some("Incorrect username or password.")
+    );
+    idp.admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("invited")
+        .password("Correct-Horse-9!")
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    let signed_in = sign_in("Correct-Horse-9!").await.unwrap();
+    assert!(signed_in.authentication_result().is_some());
 }

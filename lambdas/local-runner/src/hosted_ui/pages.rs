@@ -251,11 +251,14 @@ pub async fn login(
         }
     };
     // An unknown user is answered as a wrong password: nothing to learn about who exists.
-    let Some(user) = user.filter(|u| {
-        !username.is_empty() && u.password.as_deref().is_some_and(|p| same(p, &password))
-    }) else {
+    let Some(user) = user.filter(|_| !username.is_empty()) else {
         return refuse(jar, "Incorrect username or password.");
     };
+    let right = user.password.as_deref().is_some_and(|p| same(p, &password));
+    let lockouts = ui.front.cognito.lockouts();
+    if let Err(refusal) = lockouts.verify(pool_id, &user.username, right).await {
+        return refuse(jar, &refusal.message);
+    }
     if !user.enabled {
         return refuse(jar, "User is disabled.");
     }

@@ -17,7 +17,11 @@ pub const TEMPORARY_PASSWORD: &str = "Temporary-Pass-1!";
 pub struct Users {
     pub client: Client,
     pub pool_id: String,
+    /// The app's client: production's auth flows (SRP and refresh) only.
     pub app_client_id: String,
+    /// The test harnesses' client, which also allows USER_PASSWORD_AUTH and
+    /// ADMIN_USER_PASSWORD_AUTH: every password sign-in of the suite goes through it.
+    pub test_client_id: String,
     /// Where the stack's Cognito front delivers codes and temporary passwords.
     pub outbox: PathBuf,
     /// Every email, password, token and personal value used, for the log scan at the end.
@@ -112,6 +116,7 @@ impl Users {
             client: Client::new(&config),
             pool_id: stack.user_pool_id.clone(),
             app_client_id: stack.user_pool_client_id.clone(),
+            test_client_id: stack.test_client_id.clone(),
             outbox: stack_dir.join("outbox"),
             secrets,
         }
@@ -208,7 +213,7 @@ impl Users {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> SignedIn {
-        let id_token = self.id_token(&self.app_client_id, email, password).await;
+        let id_token = self.id_token(&self.test_client_id, email, password).await;
         let sub = claims(&id_token)["sub"].as_str().unwrap().to_string();
         SignedIn {
             email: email.to_string(),
@@ -235,7 +240,7 @@ impl Users {
         let result = self
             .client
             .initiate_auth()
-            .client_id(&self.app_client_id)
+            .client_id(&self.test_client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", email)
             .auth_parameters("PASSWORD", password)
@@ -265,7 +270,7 @@ impl Users {
         let result = self
             .client
             .initiate_auth()
-            .client_id(&self.app_client_id)
+            .client_id(&self.test_client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", email)
             .auth_parameters("PASSWORD", PASSWORD)

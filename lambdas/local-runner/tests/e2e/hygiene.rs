@@ -1,13 +1,15 @@
 //! Log hygiene: no log of the stack holds a value the suite or the fuzzer used as
-//! personal, health or secret data.
+//! personal, health or secret data, nor any code or temporary password the stack's Cognito
+//! sent (every message in the outbox). Every log file is read, valid UTF-8 or not.
 //!
 //! Two kinds of match:
-//! - literally, anywhere in a line: emails, passwords, ID, access and refresh tokens,
-//!   presigned query strings, names and phone numbers, every personal value the fuzzer
-//!   sent, and presigned-URL parameter names;
-//! - as a quoted or assigned value (`"O+"`, `'female'`, `gender=female`, `dob: 1990-04-01`):
-//!   blood groups, genders and dates of birth. They are short or common words ("other")
-//!   and a date can be a log line's own timestamp, so a bare occurrence proves nothing.
+//! - literally, anywhere in a line: emails, passwords (temporary ones included), ID, access
+//!   and refresh tokens, presigned query strings, names and phone numbers, every personal
+//!   value the fuzzer sent, and presigned-URL parameter names;
+//! - as a quoted or assigned value (`"O+"`, `'female'`, `gender=female`, `dob: 1990-04-01`,
+//!   `"code":"123456"`): blood groups, genders, dates of birth and six-digit codes. They
+//!   are short or common words ("other") and a date can be a log line's own timestamp, so a
+//!   bare occurrence proves nothing.
 
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,12 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A file's text, bytes that are not UTF-8 replaced: such a file is scanned, not skipped.
+fn read_lossy(file: &Path) -> String {
+    let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 fn strings(value: &serde_json::Value, into: &mut Vec<String>) {
     match value {
         serde_json::Value::String(s) => into.push(s.clone()),
@@ -48,19 +56,55 @@ fn strings(value: &serde_json::Value, into: &mut Vec<String>) {
 }
 
 /// Every string the fuzzer recorded: its users, passwords and tokens
-/// (`fuzz-users.json`) and every personal value its PUT bodies carried.
+/// (`fuzz-users.json`) and every personal value its PUT bodies carried
+/// (`fuzz-sent-values.jsonl`). A missing or empty record fails: it would scan for nothing.
 fn fuzz_values(stack_dir: &Path) -> Vec<String> {
-    let users = stack_dir.join("fuzz-users.json");
-    let text = std::fs::read_to_string(&users)
-        .unwrap_or_else(|e| panic!("{}: {e} (written by just fuzz-api)", users.display()));
-    let mut found = Vec::new();
-    strings(&serde_json::from_str(&text).unwrap(), &mut found);
-    let sent =
-        std::fs::read_to_string(stack_dir.join("fuzz-sent-values.jsonl")).unwrap_or_default();
-    for line in sent.lines() {
-        strings(&serde_json::from_str(line).unwrap(), &mut found);
+    let read = |name: &str| {
+        let path = stack_dir.join(name);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (written by just fuzz-api)", path.display()))
+    };
+    let mut users = Vec::new();
+    strings(
+        &serde_json::from_str(&read("fuzz-users.json")).unwrap(),
+        &mut users,
+    );
+    let mut sent = Vec::new();
+    for line in read("fuzz-sent-values.jsonl").lines() {
+        strings(&serde_json::from_str(line).unwrap(), &mut sent);
     }
-    found
+    assert!(
+        !users.is_empty() && !sent.is_empty(),
+        "the fuzzer recorded {} user values and {} sent values: nothing to scan for",
+        users.len(),
+        sent.len()
+    );
+    users.extend(sent);
+    users
+}
+
+/// Every code and temporary password the stack's Cognito sent: (codes, temporary passwords).
+fn outbox_secrets(stack_dir: &Path) -> (Vec<String>, Vec<String>) {
+    let (mut codes, mut passwords) = (Vec::new(), Vec::new());
+    let outbox = stack_dir.join("outbox");
+    let Ok(entries) = std::fs::read_dir(&outbox) else {
+        return (codes, passwords);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let message: serde_json::Value = serde_json::from_str(&read_lossy(&path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Some(code) = message["code"].as_str() {
+            codes.push(code.to_string());
+        }
+        if let Some(password) = message["temporary_password"].as_str() {
+            passwords.push(password.to_string());
+        }
+    }
+    (codes, passwords)
 }
 
 /// Whether `value` stands in `line` as a quoted or assigned value: after a quote, `=` or
@@ -83,16 +127,26 @@ fn distinctive(value: &str) -> bool {
     value.chars().count() >= SHORTEST_LITERAL && chars.len() >= 3
 }
 
-/// Scans every file under `stack_dir/logs`; `used` is what the suite remembered, and
-/// `with_fuzzer` adds what `just fuzz-api` recorded. Returns (files, values) scanned.
+/// Scans every file under `stack_dir/logs` for what the suite remembered (`used`) and what
+/// the outbox holds; `whole_suite` (the end of the main suite) adds what `just fuzz-api`
+/// recorded, and fails if the outbox or the fuzzer's record is empty. Returns (files,
+/// values) scanned.
 pub fn no_log_holds_what_was_used(
     stack_dir: &Path,
     used: Vec<String>,
-    with_fuzzer: bool,
+    whole_suite: bool,
 ) -> (usize, usize) {
     let mut all = used;
-    if with_fuzzer {
+    let (codes, temporary_passwords) = outbox_secrets(stack_dir);
+    all.extend(temporary_passwords.iter().cloned());
+    if whole_suite {
         all.extend(fuzz_values(stack_dir));
+        assert!(
+            !codes.is_empty() && !temporary_passwords.is_empty(),
+            "the outbox holds {} codes and {} temporary passwords: the suite sent both",
+            codes.len(),
+            temporary_passwords.len()
+        );
     }
     let is_date = |v: &str| NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok();
     let mut literal: Vec<String> = all
@@ -108,7 +162,8 @@ pub fn no_log_holds_what_was_used(
         BLOOD_GROUPS
             .iter()
             .chain(GENDERS.iter())
-            .map(|v| v.to_string()),
+            .map(|v| v.to_string())
+            .chain(codes),
     );
     valued.sort();
     valued.dedup();
@@ -120,7 +175,7 @@ pub fn no_log_holds_what_was_used(
     );
     let mut bytes = 0;
     for file in &files {
-        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        let text = read_lossy(file);
         bytes += text.len();
         for (number, line) in text.lines().enumerate() {
             let place = format!("{}:{}", file.display(), number + 1);
@@ -129,8 +184,10 @@ pub fn no_log_holds_what_was_used(
                     "{place} holds a value the tests used as personal data or a secret (value #{found} of the scan)"
                 );
             }
-            if let Some(found) = valued.iter().find(|v| quoted_or_assigned(line, v)) {
-                panic!("{place} holds a health value or date of birth as a value: {found:?}");
+            if let Some(found) = valued.iter().position(|v| quoted_or_assigned(line, v)) {
+                panic!(
+                    "{place} holds a code, health value or date of birth as a value (value #{found} of the scan)"
+                );
             }
         }
     }
@@ -158,22 +215,4 @@ fn the_matchers_find_what_they_must_and_not_what_they_must_not() {
     assert!(!quoted_or_assigned(r#""male_count":3"#, "male"));
     assert!(distinctive("Ada Patient") && distinctive("+441234567890"));
     assert!(!distinctive("0000000000") && !distinctive("Ada"));
-}
-
-/// No log line of the stack holds any of `values` as a quoted or assigned value (how a
-/// six-digit code would leak: `"code":"123456"`, `ConfirmationCode=123456`); too short and
-/// too common to look for anywhere in a line.
-pub fn no_log_holds_as_a_value(stack_dir: &Path, values: &[String]) {
-    for file in files_under(&stack_dir.join("logs")) {
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
-        for line in text.lines() {
-            for value in values {
-                assert!(
-                    !quoted_or_assigned(line, value),
-                    "{} holds a code the suite was sent",
-                    file.display()
-                );
-            }
-        }
-    }
 }

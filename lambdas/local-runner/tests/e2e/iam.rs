@@ -130,7 +130,7 @@ fn start_runner(stack_dir: &Path) -> Runner {
 async fn id_token_through(runner: &Runner, users: &Users, person: &SignedIn) -> String {
     let request = json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
-        "ClientId": users.app_client_id,
+        "ClientId": users.test_client_id,
         "AuthParameters": {"USERNAME": person.email, "PASSWORD": PASSWORD},
     });
     let (status, body) = test_support::http::send(

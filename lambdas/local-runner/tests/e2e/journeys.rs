@@ -213,8 +213,25 @@ pub async fn forged_and_expired_tokens(api: &Api, patient: &SignedIn) {
         (401, json!({"message": "Unauthorized"}))
     );
 
-    // Validly signed, unexpired, but not an ID token of this pool's app client.
-    for (claim, value) in [("token_use", "access"), ("aud", "another-app-client")] {
+    // Validly signed, unexpired, but not an ID token of this pool's app client. Only the
+    // issuer changes in the last three: another pool's on this stack (moto signs every
+    // pool's tokens with this one key), AWS's own for this very pool, a trailing slash.
+    let issuer = claims(&patient.id_token)["iss"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (base, pool_id) = issuer.rsplit_once('/').unwrap();
+    let region = pool_id.split('_').next().unwrap();
+    for (claim, value) in [
+        ("token_use", "access".to_string()),
+        ("aud", "another-app-client".to_string()),
+        ("iss", format!("{base}/{region}_AnotherPool")),
+        (
+            "iss",
+            format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+        ),
+        ("iss", format!("{issuer}/")),
+    ] {
         let mut wrong = claims(&patient.id_token);
         wrong[claim] = json!(value);
         let refused = api.get("/users/me", &sign_with_moto_key(&wrong)).await;
@@ -262,7 +279,7 @@ pub async fn attribute_rules_hold(users: &Users, patient: &SignedIn) {
     let access_token = users
         .client
         .initiate_auth()
-        .client_id(&users.app_client_id)
+        .client_id(&users.test_client_id)
         .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", &patient.email)
         .auth_parameters("PASSWORD", PASSWORD)

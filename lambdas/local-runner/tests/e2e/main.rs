@@ -27,6 +27,7 @@ mod races;
 mod secrets;
 mod security_front;
 mod security_tokens;
+mod security_sign_in;
 mod stack;
 mod validation;
 
@@ -200,6 +201,27 @@ async fn the_platform_runs_locally_end_to_end() {
         .run(
             "a wrong password is refused on every sign-in path",
             secrets::wrong_passwords_are_refused_on_every_sign_in_path(&users),
+        )
+        .await;
+    checks
+        .run(
+            "repeated wrong passwords lock the user out on every sign-in path, then the lockout ends",
+            security_sign_in::repeated_wrong_passwords_lock_the_user_out_on_every_path(
+                &users,
+                &stack.info,
+            ),
+        )
+        .await;
+    checks
+        .run(
+            "the app client allows only the auth flows production enables",
+            security_sign_in::the_app_client_allows_only_the_flows_production_enables(&users),
+        )
+        .await;
+    checks
+        .run(
+            "SRP is refused through an app client Terraform did not apply",
+            security_sign_in::srp_is_refused_through_a_client_terraform_did_not_apply(&users),
         )
         .await;
     checks

@@ -34,31 +34,37 @@ pub async fn sign_up_codes_are_random_single_use_and_from_the_outbox(users: &Use
     let (code, _) = users.password_auth(&email, PASSWORD).await.unwrap_err();
     assert_eq!(code, "UserNotConfirmedException", "still unconfirmed");
 
-    // A new code replaces the old one.
-    let resent = users
-        .client
-        .resend_confirmation_code()
-        .client_id(&users.app_client_id)
-        .username(&email)
-        .send()
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "ResendConfirmationCode: {:?}",
-                error_of(&e.into_service_error())
-            )
-        });
-    let details = resent.code_delivery_details().unwrap();
-    assert_eq!(details.delivery_medium(), Some(&DeliveryMediumType::Email));
-    assert!(
-        !details.destination().unwrap_or_default().contains(&email),
-        "the address is masked"
-    );
-    let second = users.latest_code(&email, "resend");
-    if second != first {
-        let (code, _) = users.confirm_with(&email, &first).await.unwrap_err();
-        assert_eq!(code, "CodeMismatchException", "the replaced code is dead");
+    // A new code replaces the old one. One random code in a million equals the old one:
+    // then it is asked for again, so the old code is always tried and refused.
+    let mut second = first.clone();
+    for _ in 0..3 {
+        if second != first {
+            break;
+        }
+        let resent = users
+            .client
+            .resend_confirmation_code()
+            .client_id(&users.app_client_id)
+            .username(&email)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "ResendConfirmationCode: {:?}",
+                    error_of(&e.into_service_error())
+                )
+            });
+        let details = resent.code_delivery_details().unwrap();
+        assert_eq!(details.delivery_medium(), Some(&DeliveryMediumType::Email));
+        assert!(
+            !details.destination().unwrap_or_default().contains(&email),
+            "the address is masked"
+        );
+        second = users.latest_code(&email, "resend");
     }
+    assert_ne!(second, first, "three resent codes all equal to the first");
+    let (code, _) = users.confirm_with(&email, &first).await.unwrap_err();
+    assert_eq!(code, "CodeMismatchException", "the replaced code is dead");
 
     users
         .confirm_with(&email, &second)
@@ -70,9 +76,7 @@ pub async fn sign_up_codes_are_random_single_use_and_from_the_outbox(users: &Use
         .expect_err("a code is used once");
     assert_eq!(code, "NotAuthorizedException");
     users.sign_in(&email, PASSWORD).await;
-
-    let stack_dir = users.outbox.parent().unwrap();
-    super::hygiene::no_log_holds_as_a_value(stack_dir, &[first, second]);
+    // The end of the suite scans every log for every code the outbox holds, these two too.
 }
 
 pub async fn wrong_passwords_are_refused_on_every_sign_in_path(users: &Users) {
@@ -103,7 +107,7 @@ pub async fn wrong_passwords_are_refused_on_every_sign_in_path(users: &Users) {
             .client
             .admin_initiate_auth()
             .user_pool_id(&users.pool_id)
-            .client_id(&users.app_client_id)
+            .client_id(&users.test_client_id)
             .auth_flow(AuthFlowType::AdminUserPasswordAuth)
             .auth_parameters("USERNAME", email)
             .auth_parameters("PASSWORD", password)
@@ -251,7 +255,7 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
     let started = users
         .client
         .initiate_auth()
-        .client_id(&users.app_client_id)
+        .client_id(&users.test_client_id)
         .auth_flow(AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", &email)
         .auth_parameters("PASSWORD", &temporary)
@@ -272,7 +276,7 @@ pub async fn an_operator_created_user_gets_a_random_temporary_password(users: &U
         users
             .client
             .respond_to_auth_challenge()
-            .client_id(&users.app_client_id)
+            .client_id(&users.test_client_id)
             .challenge_name(ChallengeNameType::NewPasswordRequired)
             .session(&session)
             .challenge_responses("USERNAME", &email)

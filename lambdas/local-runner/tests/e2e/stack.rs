@@ -23,6 +23,8 @@ pub struct StackInfo {
     pub region: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
+    /// The test harnesses' app client: password sign-ins, which the app's client refuses.
+    pub test_client_id: String,
     pub table_name: String,
     pub bucket_name: String,
     pub profile_shards: u32,
@@ -174,6 +176,7 @@ fn blank_info() -> StackInfo {
         region: String::new(),
         user_pool_id: String::new(),
         user_pool_client_id: String::new(),
+        test_client_id: String::new(),
         table_name: String::new(),
         bucket_name: String::new(),
         profile_shards: 0,
@@ -203,6 +206,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
             "profile_shards",
             "region",
             "table_name",
+            "test_client_id",
             "user_pool_client_id",
             "user_pool_id"
         ],
@@ -226,6 +230,7 @@ fn read_info(path: &PathBuf) -> StackInfo {
         region: field("region"),
         user_pool_id: field("user_pool_id"),
         user_pool_client_id: field("user_pool_client_id"),
+        test_client_id: field("test_client_id"),
         table_name: field("table_name"),
         bucket_name: field("bucket_name"),
         profile_shards: json["profile_shards"].as_u64().unwrap().try_into().unwrap(),

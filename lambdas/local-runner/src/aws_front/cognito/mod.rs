@@ -2,9 +2,12 @@
 //! triggers (`triggers`), attribute rules (`attribute_rules`), passwords checked on every
 //! sign-in path (`sign_in`, `srp`) and against the pool's policy (`secrets`), random,
 //! single-use codes and temporary passwords delivered to the outbox (`messages`,
-//! `outbox`), and moto's refusals in Cognito's words (`refusals`).
+//! `outbox`), the app client's auth flows (`auth_flows`), the lockout after repeated wrong
+//! passwords (`lockout`), and moto's refusals in Cognito's words (`refusals`).
 
 mod attribute_rules;
+mod auth_flows;
+mod lockout;
 mod messages;
 mod outbox;
 mod refusals;
@@ -15,15 +18,16 @@ mod triggers;
 
 use super::Front;
 use super::errors::CognitoError;
-use super::moto::MotoReply;
+use super::moto::{MotoReply, StoredUser};
 use crate::applied::{AppClient, UserPool};
 use crate::http::Response;
 use base64::Engine;
 use bytes::Bytes;
 use hyper::http::request::Parts;
+use lockout::{Lockouts, Verdict};
 use num_bigint::BigUint;
 use outbox::Outbox;
-use secrets::Codes;
+use secrets::{Codes, TemporaryPasswords};
 use serde_json::{Value, json};
 use triggers::{NO_CLIENT, TriggerCall, attribute_map, attribute_names, map_or_null};
 
@@ -32,6 +36,8 @@ pub struct State {
     sessions: sign_in::Sessions,
     codes: Codes,
     outbox: Outbox,
+    lockouts: Lockouts,
+    temporary_passwords: TemporaryPasswords,
 }
 
 impl State {
@@ -40,7 +46,15 @@ impl State {
             sessions: sign_in::Sessions::default(),
             codes: Codes::default(),
             outbox: Outbox::new(outbox_dir),
+            lockouts: Lockouts::default(),
+            temporary_passwords: TemporaryPasswords::default(),
         }
+    }
+
+    /// The lockout after repeated wrong passwords, for the paths that check a password
+    /// outside this module (the Hosted UI's login form).
+    pub fn lockouts(&self) -> &Lockouts {
+        &self.lockouts
     }
 }
 
@@ -83,9 +97,12 @@ pub async fn handle(front: &Front, operation: &str, mut parts: Parts, body: Byte
         ("AdminResetUserPassword", _) => messages::admin_reset_user_password(front, &input)
             .await
             .map(|()| reply.into_response()),
-        ("AdminCreateUser", After::CreatedUser) => messages::created_user(front, &input)
-            .await
-            .map(|()| reply.into_response()),
+        ("AdminCreateUser", After::CreatedUser) => {
+            temporary_password_set(front, &input, &reply);
+            messages::created_user(front, &input)
+                .await
+                .map(|()| reply.into_response())
+        }
         ("ConfirmSignUp", _) => async {
             messages::verify_email(front, &input).await;
             post_confirmation(front, &input, "PostConfirmation_ConfirmSignUp").await
@@ -200,12 +217,7 @@ async fn before_moto(
         "AdminCreateUser" => forward(admin_create_user(front, input).await?),
         "UpdateUserAttributes" => forward(update_user_attributes(front, input)?),
         "AdminUpdateUserAttributes" => forward(admin_update_user_attributes(front, input)?),
-        "InitiateAuth" if input["AuthFlow"] == "USER_SRP_AUTH" => {
-            match client_and_pool(front, input["ClientId"].as_str()) {
-                Some(_) => forward(After::SrpChallenge(sign_in::srp_a(input)?)),
-                None => Err(srp_client_unknown()),
-            }
-        }
+        "InitiateAuth" | "AdminInitiateAuth" => initiate_auth(front, operation, input).await,
         "RespondToAuthChallenge" | "AdminRespondToAuthChallenge" => {
             let known = client_and_pool(front, input["ClientId"].as_str());
             match (input["ChallengeName"].as_str(), known) {
@@ -227,11 +239,21 @@ async fn before_moto(
             }
         }
         "ChangePassword" => {
-            if let Some((_, pool)) = client_and_pool(front, token_client(input).as_deref()) {
-                let proposed = input["ProposedPassword"].as_str().unwrap_or_default();
-                secrets::check_password(&pool.password_policy, proposed)?;
-            }
-            forward(After::Nothing)
+            let Some((_, pool)) = client_and_pool(front, token_client(input).as_deref()) else {
+                return forward(After::Nothing);
+            };
+            let proposed = input["ProposedPassword"].as_str().unwrap_or_default();
+            secrets::check_password(&pool.password_policy, proposed)?;
+            // The token's user, for the lockout only: moto still verifies the token.
+            let claims = input["AccessToken"].as_str().and_then(unverified_claims);
+            let username = claims
+                .as_ref()
+                .and_then(|c| c["username"].as_str())
+                .unwrap_or_default();
+            let previous = input["PreviousPassword"].as_str().unwrap_or_default();
+            let answer =
+                password_checked(front, &pool.id, username, previous, operation, input).await?;
+            Ok(Before::Answered(answer))
         }
         "AdminSetUserPassword" => {
             if let Some(pool) = pool_of(front, input) {
@@ -262,6 +284,123 @@ async fn before_moto(
         )),
         _ => forward(After::Nothing),
     }
+}
+
+/// InitiateAuth and AdminInitiateAuth through an applied client: only the flows its
+/// `explicit_auth_flows` allow, SRP checked by the front, passwords under the lockout.
+async fn initiate_auth(
+    front: &Front,
+    operation: &str,
+    input: &Value,
+) -> Result<Before, CognitoError> {
+    let flow = input["AuthFlow"].as_str().unwrap_or_default();
+    let Some((client, pool)) = client_and_pool(front, input["ClientId"].as_str()) else {
+        // A client Terraform did not create is moto's business, but for SRP (see above).
+        return match flow {
+            "USER_SRP_AUTH" => Err(srp_client_unknown()),
+            _ => Ok(Before::Forward(After::Nothing)),
+        };
+    };
+    auth_flows::check(client, flow)?;
+    match flow {
+        "USER_SRP_AUTH" if operation == "InitiateAuth" => {
+            Ok(Before::Forward(After::SrpChallenge(sign_in::srp_a(input)?)))
+        }
+        "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            let parameters = &input["AuthParameters"];
+            let username = parameters["USERNAME"].as_str().unwrap_or_default();
+            let given = parameters["PASSWORD"].as_str().unwrap_or_default();
+            let answer =
+                password_checked(front, &pool.id, username, given, operation, input).await?;
+            Ok(Before::Answered(answer))
+        }
+        _ => Ok(Before::Forward(After::Nothing)),
+    }
+}
+
+/// The call moto answers by checking `given` as `username`'s password (a password sign-in,
+/// ChangePassword's previous password), made under the user's lockout. The verdict comes
+/// from the password moto holds, not from its error messages.
+async fn password_checked(
+    front: &Front,
+    pool_id: &str,
+    username: &str,
+    given: &str,
+    operation: &str,
+    input: &Value,
+) -> Result<Response, CognitoError> {
+    let stored = match username {
+        "" => None,
+        name => front
+            .moto
+            .stored_user(pool_id, name)
+            .await
+            .map_err(|e| internal_error(&e))?,
+    };
+    let call = async {
+        // Only counts the attempt (moto, which answers, compares with `==` too).
+        let right = stored
+            .as_ref()
+            .is_some_and(|user| user.password.as_deref() == Some(given));
+        if right
+            && stored
+                .as_ref()
+                .is_some_and(|user| temporary_password_expired(front, pool_id, user))
+        {
+            return (Err(secrets::expired_temporary_password()), Verdict::Right);
+        }
+        let reply = front
+            .moto
+            .cognito_reply(operation, input)
+            .await
+            .map_err(|e| internal_error(&e));
+        let verdict = match &reply {
+            Ok(reply) if reply.is_success() => Verdict::Right,
+            Ok(_) if !right => Verdict::Wrong,
+            _ => Verdict::Neither,
+        };
+        (reply, verdict)
+    };
+    let reply = match &stored {
+        // No such user: nothing to lock, moto answers (as a wrong password, if asked to).
+        None => call.await.0,
+        Some(user) => {
+            front
+                .cognito
+                .lockouts
+                .guard(pool_id, &user.username, call)
+                .await?
+        }
+    }?;
+    Ok(refusals::without_secrets(front, operation, input, reply))
+}
+
+/// AdminCreateUser answered: its temporary password's validity starts now.
+fn temporary_password_set(front: &Front, input: &Value, reply: &MotoReply) {
+    let answer: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    if let (Some(pool), Some(username)) =
+        (pool_of(front, input), answer["User"]["Username"].as_str())
+    {
+        let now = std::time::SystemTime::now();
+        front
+            .cognito
+            .temporary_passwords
+            .set(&pool.id, username, now);
+    }
+}
+
+/// A user still on a temporary password set longer ago than the pool allows.
+fn temporary_password_expired(front: &Front, pool_id: &str, user: &StoredUser) -> bool {
+    let Some(pool) = front.applied.pool(pool_id) else {
+        return false;
+    };
+    user.status == "FORCE_CHANGE_PASSWORD"
+        && front.cognito.temporary_passwords.expired(
+            pool_id,
+            &user.username,
+            pool.password_policy.temporary_password_validity_days,
+            std::time::SystemTime::now(),
+        )
 }
 
 /// RevokeToken: the refresh token stops working, and so do the access tokens issued from

@@ -180,6 +180,39 @@ impl Codes {
     }
 }
 
+/// When each user's temporary password was set (AdminCreateUser, its RESEND included), by
+/// (pool id, internal username). Cognito refuses a temporary password older than the pool's
+/// `temporary_password_validity_days` with NotAuthorizedException "Temporary password has
+/// expired and must be reset by an administrator." (CreateUserPool, PasswordPolicyType:
+/// "the user must sign in within this period, or an administrator resets the password").
+/// Kept in the runner's memory, like the codes.
+#[derive(Default)]
+pub struct TemporaryPasswords(Mutex<HashMap<(String, String), SystemTime>>);
+
+impl TemporaryPasswords {
+    pub fn set(&self, pool_id: &str, username: &str, at: SystemTime) {
+        if let Ok(mut set) = self.0.lock() {
+            set.insert((pool_id.to_string(), username.to_lowercase()), at);
+        }
+    }
+
+    /// True when the user's temporary password was set more than `days` days before `now`.
+    pub fn expired(&self, pool_id: &str, username: &str, days: u64, now: SystemTime) -> bool {
+        let key = (pool_id.to_string(), username.to_lowercase());
+        let Some(at) = self.0.lock().ok().and_then(|set| set.get(&key).copied()) else {
+            return false;
+        };
+        now.duration_since(at).unwrap_or_default() > Duration::from_secs(days * 24 * 3600)
+    }
+}
+
+pub fn expired_temporary_password() -> CognitoError {
+    CognitoError::new(
+        "NotAuthorizedException",
+        "Temporary password has expired and must be reset by an administrator.",
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -303,6 +336,20 @@ mod tests {
             codes.redeem("pool", "ada", Purpose::ResetPassword, &second, now),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_temporary_password_expires_after_the_pools_validity_days() {
+        let set = TemporaryPasswords::default();
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let week = Duration::from_secs(7 * 24 * 3600);
+        set.set("pool", "Ada", at);
+        assert!(!set.expired("pool", "ada", 7, at + week));
+        assert!(set.expired("pool", "ada", 7, at + week + Duration::from_secs(1)));
+        assert!(set.expired("pool", "ADA", 0, at + Duration::from_secs(1)));
+        assert!(!set.expired("other", "ada", 7, at + week * 2), "per pool");
+        set.set("pool", "ada", at + week * 2);
+        assert!(!set.expired("pool", "ada", 7, at + week * 2), "set anew");
     }
 
     #[test]

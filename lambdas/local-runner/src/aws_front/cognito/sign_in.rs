@@ -38,6 +38,8 @@ struct Pending {
     b_public: BigUint,
     verifier: BigUint,
     expires: Instant,
+    /// The user signs in with a temporary password older than the pool allows.
+    temporary_password_expired: bool,
 }
 
 /// The challenges issued, by SECRET_BLOCK; each may be answered once.
@@ -101,12 +103,15 @@ pub async fn challenge(
         // moto answered something else (no challenge): pass it on untouched.
         return Ok(http::json(200, moto_answer));
     };
-    let password = front
+    let user = front
         .moto
         .stored_user(&pool.id, user_id)
         .await
-        .map_err(|e| CognitoError::new("InternalErrorException", &e))?
-        .and_then(|user| user.password);
+        .map_err(|e| CognitoError::new("InternalErrorException", &e))?;
+    let temporary_password_expired = user
+        .as_ref()
+        .is_some_and(|user| super::temporary_password_expired(front, &pool.id, user));
+    let password = user.and_then(|user| user.password);
     let sessions = &front.cognito.sessions;
     let salt_tag = hmac::sign(
         &sessions.salt_key,
@@ -130,6 +135,7 @@ pub async fn challenge(
         b_public: b_public.clone(),
         verifier,
         expires: Instant::now() + Duration::from_secs(60 * client.auth_session_minutes),
+        temporary_password_expired,
     };
     if let Ok(mut all) = sessions.pending.lock() {
         all.retain(|_, p| p.expires > Instant::now());
@@ -207,8 +213,14 @@ pub async fn verify_claim(
             }),
             _ => false,
         };
-    if !verified {
-        return Err(CognitoError::incorrect_credentials());
+    // Counted by the lockout, which refuses a locked-out user whatever the claim.
+    front
+        .cognito
+        .lockouts
+        .verify(&pool.id, &pending.user_id, verified)
+        .await?;
+    if pending.temporary_password_expired {
+        return Err(super::secrets::expired_temporary_password());
     }
     let answer = json!({
         "ClientId": client.id,
