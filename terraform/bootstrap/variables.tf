@@ -73,3 +73,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "require_tls" {
+  description = "Deny every request to the state bucket not made over TLS. false only for an emulator that speaks plain HTTP (the pipeline's test on moto, which enforces the policy as AWS does)."
+  type        = bool
+  default     = true
+}

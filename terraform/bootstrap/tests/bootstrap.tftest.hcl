@@ -67,7 +67,7 @@ run "state_bucket_is_versioned_encrypted_private_and_tls_only" {
   }
 
   assert {
-    condition = jsondecode(aws_s3_bucket_policy.state.policy).Statement[0] == {
+    condition = jsondecode(aws_s3_bucket_policy.state[0].policy).Statement[0] == {
       Sid       = "DenyPlainHttp"
       Effect    = "Deny"
       Principal = "*"
