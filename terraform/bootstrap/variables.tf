@@ -75,7 +75,7 @@ variable "tags" {
 }
 
 variable "require_tls" {
-  description = "Deny every request to the state bucket not made over TLS. false only for an emulator that speaks plain HTTP (the pipeline's test on moto, which enforces the policy as AWS does)."
+  description = "Deny every request to the state bucket not made over TLS. false only on an emulator (the pipeline's test on moto, which evaluates bucket policies without their conditions, so the deny would refuse every request)."
   type        = bool
   default     = true
 }

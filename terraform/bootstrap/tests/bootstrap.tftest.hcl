@@ -79,7 +79,7 @@ run "state_bucket_is_versioned_encrypted_private_and_tls_only" {
   }
 
   assert {
-    condition     = length(module.api_gateway_account) == 1
+    condition     = length(module.api_gateway_account) == 1 && output.api_gateway_cloudwatch_role_arn != null
     error_message = "The bootstrap stack sets API Gateway's logging role for the account and region."
   }
 }
@@ -168,7 +168,7 @@ run "an_account_sharing_the_setting_leaves_it_alone" {
   }
 
   assert {
-    condition     = length(module.api_gateway_account) == 0 && length(aws_iam_openid_connect_provider.github) == 0
+    condition     = length(module.api_gateway_account) == 0 && output.api_gateway_cloudwatch_role_arn == null && length(aws_iam_openid_connect_provider.github) == 0
     error_message = "With both off, the stack neither sets API Gateway's logging role nor creates the OIDC provider."
   }
 
