@@ -145,8 +145,9 @@ test:
     beside 0 terraform-on-moto "${just[@]}" test-terraform-emulator stubs
     beside 0 setup-test-tools "${just[@]}" setup-test-tools
     beside 19 terraform-offline "${just[@]}" check-terraform scan-terraform check-environments check-pipeline
-    # The pipeline's recipes on moto (bootstrap, saved plan, its apply, an empty plan after):
-    # about 50 CPU-seconds, most of its 4 minutes spent waiting on the emulator.
+    # The pipeline's recipes on moto, as an upgrade from the previous release (bootstrap, the
+    # previous release with users, this commit's saved plan, an empty plan after, a route
+    # removed): about 100 CPU-seconds, most of its 7 minutes spent waiting on the emulator.
     beside 10 pipeline-on-moto "${just[@]}" test-pipeline-emulator stubs
     finished "clippy -D warnings and the end-to-end suite's build"
     finished setup-test-tools
