@@ -147,7 +147,7 @@ test:
     beside 19 terraform-offline "${just[@]}" check-terraform scan-terraform check-environments check-pipeline
     # The pipeline's recipes on moto, as an upgrade from the previous release (bootstrap, the
     # previous release with users, this commit's saved plan, an empty plan after, a route
-    # removed): about 100 CPU-seconds, most of its 7 minutes spent waiting on the emulator.
+    # removed): about 110 CPU-seconds, most of its 7 minutes spent waiting on the emulator.
     beside 10 pipeline-on-moto "${just[@]}" test-pipeline-emulator stubs
     finished "clippy -D warnings and the end-to-end suite's build"
     finished setup-test-tools
