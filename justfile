@@ -12,6 +12,7 @@ export PATH := venv / "bin" + ":" + tools / "bin" + ":" + env_var("PATH")
 export GOGC := env_var_or_default("GOGC", "400")
 
 import 'terraform/terraform.just'
+import 'terraform/pipeline.just'
 import 'local/local.just'
 import 'bench/bench.just'
 
@@ -90,7 +91,7 @@ test-rust: setup setup-test-tools
 test-security: setup setup-test-tools
     cargo test --locked -p local-runner --test e2e -- --nocapture
 
-# Run every check CI runs: Terraform (offline, checkov, applied to moto), the release package and the lint-checked test build side by side, then the Rust tests and the end-to-end suite on the release zips; prints how long each took.
+# Run every check CI runs: Terraform (offline, checkov, applied to moto), the environments and the pipeline (offline, and its recipes on moto), the release package and the lint-checked test build side by side, then the Rust tests and the end-to-end suite on the release zips; prints how long each took.
 test:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -143,7 +144,11 @@ test:
     beside 0 package env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS "${just[@]}" package
     beside 0 terraform-on-moto "${just[@]}" test-terraform-emulator stubs
     beside 0 setup-test-tools "${just[@]}" setup-test-tools
-    beside 19 terraform-offline "${just[@]}" check-terraform scan-terraform
+    beside 19 terraform-offline "${just[@]}" check-terraform scan-terraform check-environments check-pipeline
+    # The pipeline's recipes on moto, as an upgrade from the previous release (bootstrap, the
+    # previous release with users, this commit's saved plan, an empty plan after, a route
+    # removed): about 110 CPU-seconds, most of its 7 minutes spent waiting on the emulator.
+    beside 10 pipeline-on-moto "${just[@]}" test-pipeline-emulator stubs
     finished "clippy -D warnings and the end-to-end suite's build"
     finished setup-test-tools
     # The test binaries run without cargo (tools/run_tests.py), so none waits for the other's lock.
@@ -154,6 +159,7 @@ test:
     finished package
     step e2e python3 tools/run_tests.py "$e2e_build" --only e2e
     finished "clippy -D warnings, the test build and the other tests"
+    finished pipeline-on-moto
     finished terraform-offline
     echo "test: every check passed in $(since "$started")"
 

@@ -4,6 +4,8 @@
 
 provider "aws" {
   region = var.region
+  # An environment's settings applied with another account's credentials are refused.
+  allowed_account_ids = var.aws_account_id == null ? null : [var.aws_account_id]
 
   default_tags {
     tags = merge(var.tags, {

@@ -31,6 +31,17 @@ variable "region" {
   }
 }
 
+variable "aws_account_id" {
+  description = "The AWS account this environment lives in: Terraform refuses to plan or apply with credentials of any other. null allows any (the local emulator)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.aws_account_id == null || can(regex("^[0-9]{12}$", coalesce(var.aws_account_id, "x")))
+    error_message = "aws_account_id must be a 12-digit AWS account ID."
+  }
+}
+
 variable "self_service_user_types" {
   description = "User types a person may choose at sign-up and get the group of at confirmation. Other requested types are recorded as pending review. Admin is never self-service."
   type        = list(string)
@@ -275,9 +286,9 @@ variable "api_waf_rate_limit" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Create API Gateway's CloudWatch logging role and set it in the region's account settings. There is one such setting per account and region: set false in every other stack sharing them."
+  description = "Create API Gateway's CloudWatch logging role and set it in the region's account settings. There is one such setting per account and region, shared by every stack there: the bootstrap stack (terraform/bootstrap) sets it, so environments leave it false. true only for a stack alone in an account that has no bootstrap stack."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "lambda_memory_mb" {
@@ -292,9 +303,9 @@ variable "lambda_memory_mb" {
 }
 
 variable "pre_signup_reserved_concurrency" {
-  description = "Concurrent executions reserved for the PreSignUp trigger, so an API surge cannot take the account's concurrency away from sign-ups (it is also the trigger's ceiling). Reserving needs room: the account's concurrency limit minus every reservation in the Region must stay at least 100. null reserves nothing (e.g. a new account whose limit is still 10)."
+  description = "Concurrent executions reserved for the PreSignUp trigger, so an API surge cannot take the account's concurrency away from sign-ups (it is also the trigger's ceiling). Reserving needs room: the account's concurrency limit minus every reservation in the Region must stay at least 100. null (the default, so a new account whose limit is still 10 can apply) reserves nothing; production sets it (terraform/envs/prod)."
   type        = number
-  default     = 10
+  default     = null
 
   validation {
     condition     = var.pre_signup_reserved_concurrency == null || try(var.pre_signup_reserved_concurrency >= 1 && var.pre_signup_reserved_concurrency <= 1000 && floor(var.pre_signup_reserved_concurrency) == var.pre_signup_reserved_concurrency, false)
@@ -305,7 +316,7 @@ variable "pre_signup_reserved_concurrency" {
 variable "post_confirmation_reserved_concurrency" {
   description = "Concurrent executions reserved for the PostConfirmation trigger (same reasoning and the same account rule as pre_signup_reserved_concurrency: unreserved concurrency must stay at least 100). null reserves nothing."
   type        = number
-  default     = 10
+  default     = null
 
   validation {
     condition     = var.post_confirmation_reserved_concurrency == null || try(var.post_confirmation_reserved_concurrency >= 1 && var.post_confirmation_reserved_concurrency <= 1000 && floor(var.post_confirmation_reserved_concurrency) == var.post_confirmation_reserved_concurrency, false)

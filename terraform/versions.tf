@@ -1,6 +1,6 @@
 terraform {
-  # `terraform test` with mock providers (tests/) needs Terraform >= 1.7; applying needs 1.5.
-  required_version = ">= 1.5.0"
+  # The S3 backend's native locking (use_lockfile, envs/*/backend.hcl) needs Terraform 1.10.
+  required_version = ">= 1.10.0"
 
   required_providers {
     aws = {
@@ -8,6 +8,4 @@ terraform {
       version = "~> 5.100"
     }
   }
-
-  # State is local unless ops copy backend.tf.example to backend.tf (S3 with locking).
 }

@@ -3,9 +3,10 @@
 authorizer and gateway response in `terraform show -json` of a state (read from stdin;
 an empty state prints nothing).
 
-`just deploy` compares the lines before and after its apply: a line that disappeared is
-an API object the apply destroyed after the stage's new deployment was taken (see the
-README, "Changing or removing a route"), so the deployment is replaced once more.
+`just apply-plan` (and so `just deploy`) compares the lines before and after its apply: a
+line that disappeared is an API object the apply destroyed after the stage's new
+deployment was taken (see the README, "Changing or removing a route"), so the deployment
+is replaced once more.
 """
 
 import json

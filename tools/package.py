@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Builds every deployed Lambda and writes <out>/<function>.zip plus <out>/manifest.json
-(architecture, profile, and per function: zip, sha256, size), which Terraform reads. A
-crate is deployed when its Cargo.toml says [package.metadata.deployment] lambda = true.
+(architecture, profile, commit, source_date_epoch, and per function: zip, sha256 in hex and
+base64, size), which Terraform reads and checks each zip against. A crate is deployed when
+its Cargo.toml says [package.metadata.deployment] lambda = true.
+
+The zips are reproducible: the same commit packaged twice gives the same bytes. Every entry
+gets the commit's time (SOURCE_DATE_EPOCH, or the commit's when unset), a fixed mode and
+a fixed compression level, in name order; what cargo-lambda zipped is rewritten that way.
 
   package.py               what ships: cargo-lambda + zig, the release profile, into deployment/
                            (LAMBDA_ARCHITECTURE selects x86_64, the default, or arm64)
@@ -13,7 +18,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -52,8 +56,11 @@ def build_release(functions: list[str], architecture: str, out: Path) -> None:
     for function in functions:
         command += ["--package", function]
     subprocess.run(command, cwd=ROOT, check=True)
+    epoch = source_date_epoch()
     for function in functions:
-        shutil.copyfile(lambda_dir / function / "bootstrap.zip", out / f"{function}.zip")
+        with zipfile.ZipFile(lambda_dir / function / "bootstrap.zip") as built:
+            entries = {info.filename: (built.read(info), info.external_attr >> 16) for info in built.infolist()}
+        write_reproducible_zip(out / f"{function}.zip", entries, epoch, compresslevel=9)
 
 
 def build_local(functions: list[str], out: Path) -> None:
@@ -64,15 +71,62 @@ def build_local(functions: list[str], out: Path) -> None:
     Terraform leaves it alone."""
     subprocess.run(["cargo", "build", "--locked", "--profile", "local", "--workspace", "--bins"], cwd=ROOT, check=True)
     for function in functions:
-        info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
-        info.external_attr = 0o100755 << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
         binary = (cargo_target_dir() / "local" / function).read_bytes()
-        # Written aside and renamed: a stack may be reading the previous zip.
-        staging = out / f"{function}.zip.tmp"
-        with zipfile.ZipFile(staging, "w", compresslevel=1) as archive:
-            archive.writestr(info, binary)
-        staging.replace(out / f"{function}.zip")
+        # The zip format's earliest time, not the commit's: a new commit that leaves a
+        # binary unchanged must not change its zip.
+        write_reproducible_zip(out / f"{function}.zip", {"bootstrap": (binary, 0o755)}, ZIP_EPOCH, compresslevel=1)
+
+
+# 1980-01-01T00:00:00Z, the earliest time a zip entry can hold.
+ZIP_EPOCH = 315532800
+
+
+def source_date_epoch() -> int:
+    """The time every release zip entry carries: SOURCE_DATE_EPOCH when set (the
+    reproducible-builds convention), else the committer time of HEAD."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    try:
+        return int(subprocess.check_output(["git", "log", "-1", "--format=%ct"], cwd=ROOT, text=True).strip())
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return ZIP_EPOCH
+
+
+def head_commit() -> str | None:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True, stderr=subprocess.DEVNULL).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def write_reproducible_zip(path: Path, entries: dict[str, tuple[bytes, int]], epoch: int, compresslevel: int) -> None:
+    """Writes entries (name -> (content, Unix mode)) so that the same entries and epoch
+    always give the same bytes: name order, one timestamp (UTC; the zip format holds
+    1980 to 2107 at two-second steps), mode 0755 for executables and 0644 for the rest,
+    Unix as the creating system, deflate at the given level, no extra fields."""
+    date_time = time.gmtime(min(max(epoch, ZIP_EPOCH), 4354819198))[:6]
+    # Written aside and renamed: a stack may be reading the previous zip.
+    staging = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(staging, "w") as archive:
+        for name in sorted(entries):
+            content, mode = entries[name]
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.create_system = 3
+            info.external_attr = (0o100755 if mode & 0o111 else 0o100644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content, compresslevel=compresslevel)
+    staging.replace(path)
+
+
+def manifest_entry(zip_path: Path) -> dict:
+    data = zip_path.read_bytes()
+    digest = hashlib.sha256(data).digest()
+    return {
+        "zip": zip_path.name,
+        "sha256": digest.hex(),
+        "sha256_base64": base64.b64encode(digest).decode(),
+        "size": len(data),
+    }
 
 
 def main() -> int:
@@ -99,14 +153,14 @@ def main() -> int:
     else:
         build_release(functions, architecture, out)
 
-    manifest = {"architecture": architecture, "profile": profile, "functions": {}}
-    for function in functions:
-        data = (out / f"{function}.zip").read_bytes()
-        manifest["functions"][function] = {
-            "zip": f"{function}.zip",
-            "sha256_base64": base64.b64encode(hashlib.sha256(data).digest()).decode(),
-            "size": len(data),
-        }
+    manifest = {
+        "architecture": architecture,
+        "profile": profile,
+        # Local zips name no commit: a commit that changes no binary must not change them.
+        "commit": None if local else head_commit(),
+        "source_date_epoch": ZIP_EPOCH if local else source_date_epoch(),
+        "functions": {function: manifest_entry(out / f"{function}.zip") for function in functions},
+    }
     staging = out / "manifest.json.tmp"
     staging.write_text(json.dumps(manifest, indent=2) + "\n")
     staging.replace(out / "manifest.json")

@@ -1,10 +1,12 @@
 # One Rust Lambda function built by `just package`: its role, least-privilege inline policy,
 # log group, error/throttle alarms, and an alias on the version each apply publishes. The zip, its hash and the architecture come from
-# the deployment manifest, so Terraform never rebuilds or re-hashes anything.
+# the deployment manifest, so Terraform never rebuilds anything; it checks the zip against
+# the manifest's hash before it plans to upload it.
 
 locals {
   manifest = jsondecode(file("${var.artifacts_dir}/manifest.json"))
   package  = local.manifest.functions[var.artifact]
+  zip_path = "${var.artifacts_dir}/${local.package.zip}"
 
   base_statements = [
     {
@@ -81,7 +83,7 @@ resource "aws_lambda_function" "this" {
   runtime                        = "provided.al2023"
   handler                        = "bootstrap"
   architectures                  = [local.manifest.architecture]
-  filename                       = "${var.artifacts_dir}/${local.package.zip}"
+  filename                       = local.zip_path
   source_code_hash               = local.package.sha256_base64
   memory_size                    = var.memory_size_mb
   timeout                        = var.timeout_seconds
@@ -114,6 +116,15 @@ resource "aws_lambda_function" "this" {
 
   # The role must be able to write logs and traces before the first invocation.
   depends_on = [aws_iam_role_policy.this]
+
+  lifecycle {
+    # What ships is what the build hashed: a zip swapped or rebuilt after the manifest was
+    # written (or a manifest from another build) is refused before anything changes.
+    precondition {
+      condition     = filebase64sha256(local.zip_path) == local.package.sha256_base64
+      error_message = "${local.zip_path} does not match its SHA-256 in ${var.artifacts_dir}/manifest.json (${local.package.sha256_base64}): these are not the artifacts the build hashed. Use the zips and manifest of one `just package` run."
+    }
+  }
 }
 
 # What every caller invokes (API Gateway, Cognito triggers). Terraform points it at the

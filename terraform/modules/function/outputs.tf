@@ -92,3 +92,8 @@ output "alarm_names" {
   description = "Names of the error and throttle alarms."
   value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
 }
+
+output "source_code_hash" {
+  description = "Base64 SHA-256 of the deployed zip, as the manifest records it and the plan checked it."
+  value       = aws_lambda_function.this.source_code_hash
+}

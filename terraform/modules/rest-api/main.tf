@@ -2,12 +2,6 @@
 # from one route map. Every route proxies to one Lambda function; authorized routes use a
 # Cognito user-pool authorizer on the ID token in the Authorization header.
 
-data "aws_caller_identity" "current" {}
-
-data "aws_region" "current" {}
-
-data "aws_partition" "current" {}
-
 locals {
   routes = {
     for key, route in var.routes : key => {
@@ -39,8 +33,6 @@ locals {
     { for path, r in aws_api_gateway_resource.level2 : path => r.id },
     { for path, r in aws_api_gateway_resource.level3 : path => r.id },
   )
-
-  log_group_arn_pattern = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -189,56 +181,28 @@ resource "aws_cloudwatch_log_group" "execution" {
   tags              = var.tags
 }
 
-# API Gateway's account-level CloudWatch Logs role, set below for this account and region.
-resource "aws_iam_role" "this" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name_prefix = "apigateway-cloudwatch-"
-  description = "Lets API Gateway write access and execution logs in ${data.aws_region.current.name}"
-
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "apigateway.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+# API Gateway's account-level CloudWatch Logs role and setting, for a stack that is alone
+# in its account and region; the bootstrap stack sets them once per account otherwise.
+module "account_logging" {
+  source = "../api-gateway-account"
+  count  = var.manage_account_logging_role ? 1 : 0
 
   tags = var.tags
 }
 
-resource "aws_iam_role_policy" "this" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name = "write-logs"
-  role = aws_iam_role.this[0].id
-
-  # The account-level role serves every API in the region, so it is scoped to this
-  # account's log groups in this region rather than to this API's two groups.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid    = "WriteApiGatewayLogs"
-      Effect = "Allow"
-      Action = [
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:DescribeLogGroups",
-        "logs:DescribeLogStreams",
-        "logs:PutLogEvents",
-      ]
-      Resource = [local.log_group_arn_pattern]
-    }]
-  })
+moved {
+  from = aws_iam_role.this[0]
+  to   = module.account_logging[0].aws_iam_role.this
 }
 
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_account_logging_role ? 1 : 0
+moved {
+  from = aws_iam_role_policy.this[0]
+  to   = module.account_logging[0].aws_iam_role_policy.this
+}
 
-  cloudwatch_role_arn = aws_iam_role.this[0].arn
-
-  depends_on = [aws_iam_role_policy.this]
+moved {
+  from = aws_api_gateway_account.this[0]
+  to   = module.account_logging[0].aws_api_gateway_account.this
 }
 
 resource "aws_api_gateway_stage" "this" {
@@ -275,7 +239,7 @@ resource "aws_api_gateway_stage" "this" {
   tags = var.tags
 
   # Logging needs the account-level CloudWatch role and the execution log group in place.
-  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+  depends_on = [module.account_logging, aws_cloudwatch_log_group.execution]
 }
 
 resource "aws_api_gateway_method_settings" "this" {

@@ -1,0 +1,5 @@
+variable "tags" {
+  description = "Tags added to the role."
+  type        = map(string)
+  default     = {}
+}
