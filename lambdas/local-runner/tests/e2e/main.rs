@@ -26,8 +26,8 @@ mod migration;
 mod races;
 mod secrets;
 mod security_front;
-mod security_tokens;
 mod security_sign_in;
+mod security_tokens;
 mod stack;
 mod validation;
 

@@ -331,9 +331,10 @@ pub async fn unsigned_and_badly_signed_calls_are_refused_as_aws_refuses_them(
         );
     }
 
-    // Cognito's public operations are served unsigned, as AWS serves them...
+    // Cognito's public operations are served unsigned, as AWS serves them (a password
+    // sign-in: through the test harnesses' client, the app's allows SRP only)...
     let sign_in = json!({
-        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": stack.user_pool_client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": stack.test_client_id,
         "AuthParameters": {"USERNAME": person.email, "PASSWORD": "Wrong-Horse-1!"},
     });
     let initiate = format!("{COGNITO}.InitiateAuth");
