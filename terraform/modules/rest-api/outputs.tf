@@ -70,6 +70,16 @@ output "gateway_response_headers" {
   value       = { for type, r in aws_api_gateway_gateway_response.cors : type => r.response_parameters }
 }
 
+output "name" {
+  description = "Name of the REST API (the ApiName dimension of its metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}
+
+output "web_acl_name" {
+  description = "Name of the WAF web ACL (the WebACL dimension of its metrics); null when waf_enabled is false."
+  value       = one(aws_wafv2_web_acl.this[*].name)
+}
+
 output "web_acl_arn" {
   description = "ARN of the WAF web ACL associated with the stage; null when waf_enabled is false."
   value       = one(aws_wafv2_web_acl.this[*].arn)
