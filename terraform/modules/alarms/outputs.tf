@@ -36,3 +36,17 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "topic" {
+  description = "The alarm topic: KMS key, publishing policy (decoded) and e-mail subscriptions."
+  value = {
+    kms_master_key_id = aws_sns_topic.this.kms_master_key_id
+    policy            = jsondecode(aws_sns_topic_policy.this.policy)
+    email_endpoints   = [for s in aws_sns_topic_subscription.email : s.endpoint]
+  }
+}
+
+output "saved_queries" {
+  description = "Names of the saved Logs Insights queries."
+  value       = concat(aws_cloudwatch_query_definition.sign_up_by_sub[*].name, aws_cloudwatch_query_definition.recent_faults[*].name)
+}

@@ -38,3 +38,8 @@ output "selected_resources" {
   description = "Resources assigned to the plan."
   value       = flatten([for s in aws_backup_selection.this : s.resources])
 }
+
+output "vault_kms_key_arn" {
+  description = "KMS key encrypting the vault's recovery points."
+  value       = aws_backup_vault.this.kms_key_arn
+}

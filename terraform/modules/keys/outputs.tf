@@ -12,3 +12,13 @@ output "policies" {
   description = "Key policy of each key by data class, decoded (what tests and reviews read)."
   value       = { for class, key in aws_kms_key.this : class => jsondecode(key.policy) }
 }
+
+output "keys" {
+  description = "Rotation and deletion window of each key by data class."
+  value = {
+    for class, key in aws_kms_key.this : class => {
+      enable_key_rotation     = key.enable_key_rotation
+      deletion_window_in_days = key.deletion_window_in_days
+    }
+  }
+}

@@ -114,3 +114,11 @@ output "stage_arn" {
   description = "ARN of the stage (what a WAF web ACL is associated with)."
   value       = aws_api_gateway_stage.this.arn
 }
+
+output "log_group_kms_key_arns" {
+  description = "KMS key of each of the API's log groups (access, execution, WAF)."
+  value = merge(
+    { access = aws_cloudwatch_log_group.access.kms_key_id, execution = aws_cloudwatch_log_group.execution.kms_key_id },
+    { for g in aws_cloudwatch_log_group.waf : "waf" => g.kms_key_id },
+  )
+}
