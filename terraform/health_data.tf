@@ -80,7 +80,7 @@ module "backup" {
   schedule          = var.backup_schedule
   retention_days    = var.backup_retention_days
   copy_to_vault_arn = var.backup_copy_to_vault_arn
-  create_selection  = var.aws_only_resources
+  create_plan       = var.aws_only_resources
   force_destroy     = !var.deletion_protection
 
   lock = {

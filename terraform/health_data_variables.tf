@@ -128,7 +128,7 @@ variable "alarm_waf_blocked_requests_per_minute" {
 }
 
 variable "aws_only_resources" {
-  description = "Create the resources whose APIs the local emulator (moto) lacks: the saved Logs Insights queries and the AWS Backup selection. false only for the local stack (README, How it differs from AWS)."
+  description = "Create the resources whose APIs the local emulator (moto) lacks: the saved Logs Insights queries, and AWS Backup's vault, plan and selection (moto's Backup loses tags and has no selections). false only for the local stack (README, How it differs from AWS)."
   type        = bool
   default     = true
 }

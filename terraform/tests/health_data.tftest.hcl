@@ -378,8 +378,8 @@ run "the_local_stack_leaves_out_what_moto_lacks" {
   }
 
   assert {
-    condition     = length(module.backup.selected_resources) == 0 && length(module.alarms.saved_queries) == 0 && module.alarms.topic.email_endpoints == []
-    error_message = "Without AWS-only resources there is no backup selection and no saved query; without alarm_email no subscription."
+    condition     = module.backup.vault_name == null && length(module.backup.selected_resources) == 0 && length(module.alarms.saved_queries) == 0 && module.alarms.topic.email_endpoints == []
+    error_message = "Without AWS-only resources there is no backup vault, plan or selection and no saved query; without alarm_email no subscription."
   }
 
   assert {

@@ -31,13 +31,15 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy_attachment" "this" {
-  for_each = toset(local.managed_policies)
+  for_each = var.create_plan ? toset(local.managed_policies) : toset([])
 
   role       = aws_iam_role.this.name
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/${each.key}"
 }
 
 resource "aws_backup_vault" "this" {
+  count = var.create_plan ? 1 : 0
+
   name          = var.name
   kms_key_arn   = var.kms_key_arn
   force_destroy = var.force_destroy
@@ -49,18 +51,22 @@ resource "aws_backup_vault" "this" {
 # lock can be changed for that many days and then NEVER again, by anyone, AWS included:
 # recovery points stay until their retention ends and the vault cannot be deleted.
 resource "aws_backup_vault_lock_configuration" "this" {
-  backup_vault_name   = aws_backup_vault.this.name
+  count = var.create_plan ? 1 : 0
+
+  backup_vault_name   = aws_backup_vault.this[0].name
   min_retention_days  = var.lock.min_retention_days
   max_retention_days  = var.lock.max_retention_days
   changeable_for_days = var.lock.mode == "COMPLIANCE" ? var.lock.changeable_for_days : null
 }
 
 resource "aws_backup_plan" "this" {
+  count = var.create_plan ? 1 : 0
+
   name = var.name
 
   rule {
     rule_name         = "daily"
-    target_vault_name = aws_backup_vault.this.name
+    target_vault_name = aws_backup_vault.this[0].name
     schedule          = var.schedule
     start_window      = 60
     completion_window = 360
@@ -84,10 +90,10 @@ resource "aws_backup_plan" "this" {
 }
 
 resource "aws_backup_selection" "this" {
-  count = var.create_selection ? 1 : 0
+  count = var.create_plan ? 1 : 0
 
   name         = var.name
-  plan_id      = aws_backup_plan.this.id
+  plan_id      = aws_backup_plan.this[0].id
   iam_role_arn = aws_iam_role.this.arn
   resources    = var.resource_arns
 }

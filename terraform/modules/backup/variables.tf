@@ -55,8 +55,8 @@ variable "copy_to_vault_arn" {
   default     = null
 }
 
-variable "create_selection" {
-  description = "Assign the resources to the plan (false only where the API lacks backup selections: the local emulator)."
+variable "create_plan" {
+  description = "Create the vault, its lock, the plan, its selection and the role's AWS managed policies; false only where the AWS Backup API is incomplete (the local emulator's loses tags and has no selections). The role exists either way: the key policies name it."
   type        = bool
   default     = true
 }
