@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod emulator;
+pub mod filter_pattern;
 pub mod http;
 pub mod logs;
