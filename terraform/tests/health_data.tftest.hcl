@@ -266,6 +266,11 @@ run "the_trail_records_exactly_these_stores_into_a_locked_bucket" {
     ])
     error_message = "No one deletes a log file; no one but CloudTrail writes one."
   }
+
+  assert {
+    condition     = anytrue([for st in module.audit_trail.bucket_policy.Statement : st.Effect == "Deny" && st.Action == "s3:*" && try(st.Condition.Bool["aws:SecureTransport"], "") == "false"])
+    error_message = "The log bucket refuses requests without TLS."
+  }
 }
 
 run "backups_go_to_a_locked_vault_and_cover_the_tables_and_the_bucket" {
