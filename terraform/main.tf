@@ -68,15 +68,17 @@ locals {
 module "profile_table" {
   source = "./modules/profile-table"
 
-  name                = "${local.name}-profiles"
+  name                = coalesce(var.profile_table_name, "${local.name}-profiles")
   deletion_protection = var.deletion_protection
+  kms_key_arn         = module.keys.arns.data
 }
 
 module "access_log_table" {
   source = "./modules/access-log-table"
 
-  name                = "${local.name}-access-log"
+  name                = coalesce(var.access_log_table_name, "${local.name}-access-log")
   deletion_protection = var.deletion_protection
+  kms_key_arn         = module.keys.arns.data
 }
 
 module "picture_bucket" {
@@ -84,6 +86,7 @@ module "picture_bucket" {
 
   name                 = "${local.name}-pictures-${local.account_id}-${var.region}"
   cors_allowed_origins = var.cors_allowed_origins
+  kms_key_arn          = module.keys.arns.pictures
   force_destroy        = !var.deletion_protection
 }
 
@@ -100,7 +103,7 @@ module "pre_signup" {
   reserved_concurrent_executions = var.pre_signup_reserved_concurrency
   log_level                      = var.log_level
   log_retention_days             = var.log_retention_days
-  alarm_topic_arn                = var.alarm_topic_arn
+  log_kms_key_arn                = module.keys.arns.logs
 }
 
 module "post_confirmation" {
@@ -116,7 +119,7 @@ module "post_confirmation" {
   reserved_concurrent_executions = var.post_confirmation_reserved_concurrency
   log_level                      = var.log_level
   log_retention_days             = var.log_retention_days
-  alarm_topic_arn                = var.alarm_topic_arn
+  log_kms_key_arn                = module.keys.arns.logs
 
   environment_variables = {
     PROFILE_TABLE_NAME      = module.profile_table.name
@@ -191,7 +194,7 @@ module "users_api" {
   memory_size_mb     = var.lambda_memory_mb
   log_level          = var.log_level
   log_retention_days = var.log_retention_days
-  alarm_topic_arn    = var.alarm_topic_arn
+  log_kms_key_arn    = module.keys.arns.logs
 
   environment_variables = {
     PROFILE_TABLE_NAME      = module.profile_table.name
@@ -295,6 +298,6 @@ module "api" {
   waf_rate_limit              = var.api_waf_rate_limit
   log_retention_days          = var.log_retention_days
   manage_account_logging_role = var.manage_api_gateway_account
-  alarm_topic_arn             = var.alarm_topic_arn
+  log_kms_key_arn             = module.keys.arns.logs
   cors_allowed_origins        = var.cors_allowed_origins
 }

@@ -107,3 +107,13 @@ output "log_groups" {
     "api-access"        = module.api.access_log_group_name
   }
 }
+
+output "alarm_topic_arn" {
+  description = "The stack's alarm topic: every alarm notifies it; subscribe on-call's pager or chat here (alarm_email subscribes an address)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of every alarm's metric."
+  value       = module.alarms.dashboard_name
+}

@@ -357,17 +357,6 @@ variable "access_log_retention_days" {
   }
 }
 
-variable "alarm_topic_arn" {
-  description = "SNS topic the function and API alarms notify; null keeps the alarms without notifications."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", coalesce(var.alarm_topic_arn, "x")))
-    error_message = "alarm_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)."
-  }
-}
-
 variable "artifacts_dir" {
   description = "Directory with manifest.json and the function zips; null means ../deployment next to this module (what `just package` writes)."
   type        = string

@@ -64,6 +64,7 @@ variables {
   function_name       = "fn"
   function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn/invocations"
   user_pool_arn       = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example"
+  log_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
   routes = {
     "GET /health"        = { authorized = false }
     "GET /users/{id}"    = { authorized = true }

@@ -39,7 +39,7 @@ run "patient_and_doctor_may_both_be_self_service" {
     self_service_user_types = ["Patient", "Doctor"]
     cors_allowed_origins    = ["https://app.example.com", "http://localhost:5173"]
     callback_urls           = ["healthtech://auth/callback", "https://app.example.com/callback", "http://localhost:3000/callback"]
-    alarm_topic_arn         = "arn:aws:sns:eu-west-1:123456789012:ops-alarms"
+    alarm_email             = "oncall@example.org"
     hosted_ui_domain_prefix = "healthtech-login"
   }
 }
@@ -77,7 +77,7 @@ run "bad_values_are_refused_1" {
     environment               = "production-eu"
     region                    = "europe"
     log_retention_days        = 42 # one of CloudWatch's values
-    alarm_topic_arn           = "ops-alarms"
+    alarm_email               = "oncall at example.org"
     mfa_configuration         = "SOMETIMES"
     advanced_security_mode    = "STRICT"
     hosted_ui_domain_prefix   = "my-cognito-login" # may not name Cognito
@@ -105,7 +105,7 @@ run "bad_values_are_refused_1" {
     var.environment,
     var.region,
     var.log_retention_days,
-    var.alarm_topic_arn,
+    var.alarm_email,
     var.mfa_configuration,
     var.advanced_security_mode,
     var.hosted_ui_domain_prefix,
@@ -182,8 +182,9 @@ run "function_policy_rejects_wildcard_actions" {
   }
 
   variables {
-    function_name = "wildcard-action"
-    artifact      = "users-api"
+    function_name   = "wildcard-action"
+    artifact        = "users-api"
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     policy_statements = [{
       sid       = "TooBroad"
       actions   = ["dynamodb:*"]
@@ -202,8 +203,9 @@ run "function_policy_rejects_star_resources" {
   }
 
   variables {
-    function_name = "star-resource"
-    artifact      = "users-api"
+    function_name   = "star-resource"
+    artifact        = "users-api"
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     policy_statements = [{
       sid       = "TooBroad"
       actions   = ["dynamodb:GetItem"]
@@ -226,6 +228,7 @@ run "api_rejects_authorized_preflight" {
     function_name       = "fn"
     function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn/invocations"
     user_pool_arn       = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example"
+    log_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     routes = {
       "OPTIONS /users" = { authorized = true }
     }
@@ -246,6 +249,7 @@ run "api_rejects_route_without_leading_slash" {
     function_name       = "fn"
     function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn/invocations"
     user_pool_arn       = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example"
+    log_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     routes = {
       "GET users" = { authorized = true }
     }
@@ -266,6 +270,7 @@ run "api_rejects_routes_deeper_than_three_segments" {
     function_name       = "fn"
     function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn/invocations"
     user_pool_arn       = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example"
+    log_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     routes = {
       "GET /a/b/c/d" = { authorized = true }
     }
@@ -286,6 +291,7 @@ run "api_rejects_unknown_methods" {
     function_name       = "fn"
     function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:fn/invocations"
     user_pool_arn       = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example"
+    log_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
     routes = {
       "FETCH /users/me" = { authorized = true }
     }

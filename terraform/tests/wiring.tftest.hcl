@@ -74,6 +74,19 @@ mock_provider "aws" {
       arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/healthtech-dev-users-v1/0a1b2c3d"
     }
   }
+
+  # Customer managed keys and the alarm topic (health_data.tf) are handed on as ARNs.
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+    }
+  }
+
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-1:123456789012:mocked-alarms"
+    }
+  }
 }
 
 # The access log table's own ARN, so a grant on the wrong table is caught.

@@ -8,6 +8,7 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The most a dependency may log.
 const DEPENDENCY_CAP: LevelFilter = LevelFilter::WARN;
@@ -32,18 +33,53 @@ fn install<W>(function: &str, json: bool, writer: W)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    if json {
+        json_subscriber(function, writer).init();
+    } else {
+        builder(function, writer).init();
+    }
+}
+
+/// The subscriber Lambda's JSON format gets, writing to `writer` without being installed:
+/// tests capture the very lines a deployed function writes (the alarms' metric filters
+/// match on them).
+pub fn json_subscriber<W>(function: &str, writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    builder(function, writer).json().finish()
+}
+
+fn builder<W>(
+    function: &str,
+    writer: W,
+) -> tracing_subscriber::fmt::SubscriberBuilder<
+    tracing_subscriber::fmt::format::DefaultFields,
+    tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Full, ()>,
+    EnvFilter,
+    W,
+>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let level = level_from(std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref());
     let filter = EnvFilter::builder().parse_lossy(directives(function, level));
-    let subscriber = tracing_subscriber::fmt()
+    tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_env_filter(filter)
-        .with_writer(writer);
-    if json {
-        subscriber.json().init();
-    } else {
-        subscriber.init();
-    }
+        .with_writer(writer)
+}
+
+/// What a trigger's outcome line names the person by: Cognito's `userName` when it is a
+/// sub (the pool signs people in by e-mail, so Cognito names each user by a generated
+/// sub: an id, not personal data). Anything else might be an address and is never logged.
+pub fn cognito_user_name(event: &serde_json::Value) -> &str {
+    event
+        .get("userName")
+        .and_then(serde_json::Value::as_str)
+        .filter(|name| domain::UserId::parse(name).is_ok())
+        .unwrap_or("-")
 }
 
 /// Lambda's level names (FATAL included) as a filter; INFO when absent or unknown.
@@ -68,6 +104,20 @@ fn directives(function: &str, level: LevelFilter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_sub_is_logged_as_the_user_name() {
+        let sub = "5f3c0e2a-9b1d-4c7e-8a6f-2d4b6c8e0a13";
+        assert_eq!(
+            cognito_user_name(&serde_json::json!({ "userName": sub })),
+            sub
+        );
+        assert_eq!(
+            cognito_user_name(&serde_json::json!({ "userName": "ada@example.com" })),
+            "-"
+        );
+        assert_eq!(cognito_user_name(&serde_json::json!({})), "-");
+    }
 
     #[test]
     fn the_level_reaches_own_crates_and_dependencies_stay_capped() {

@@ -63,6 +63,38 @@ pub enum Outcome {
     PasswordReset,
 }
 
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::AlreadyCreated => "already_created",
+            Outcome::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Handles one invocation and logs its outcome in one line: what was done, or `fault`
+/// (what the faults alarm counts, see terraform/modules/alarms/fault_patterns.json), with
+/// Cognito's `userName`, so on-call finds a person's sign-up by their sub.
+pub async fn invoke<S: ProfileStore, G: UserDirectory>(
+    deps: &Deps<S, G>,
+    event: Value,
+    now: DateTime<Utc>,
+    request_id: &str,
+) -> Result<Value, PostConfirmationError> {
+    let user_name = adapters::logs::cognito_user_name(&event).to_owned();
+    let result = handle(deps, event, now).await;
+    match &result {
+        Ok((_, outcome)) => {
+            tracing::info!(request_id, %user_name, outcome = outcome.as_str(), "confirmation handled")
+        }
+        Err(error) => {
+            tracing::error!(request_id, %user_name, outcome = "fault", %error, "confirmation failed")
+        }
+    }
+    result.map(|(event, _)| event)
+}
+
 /// Returns the event unchanged once the profile and group membership are in place, or
 /// an error within `DEADLINE`. A call cut off by the deadline may still land; a retry
 /// finishes whatever it left.
@@ -152,12 +184,5 @@ async fn confirm<S: ProfileStore, G: UserDirectory>(
         },
     };
     grant_group(&deps.groups, user_pool_id, &stored).await?;
-    tracing::info!(
-        sub = %user_id,
-        user_type = %stored.user_type,
-        status = stored.status.as_str(),
-        outcome = ?outcome,
-        "confirmation handled"
-    );
     Ok((event, outcome))
 }

@@ -2,7 +2,7 @@ use adapters::aws::{Timeouts, sdk_config};
 use adapters::config::PostConfirmationConfig;
 use adapters::{CognitoGroups, DynamoProfiles};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use post_confirmation::{Deps, handle};
+use post_confirmation::{Deps, invoke};
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]
@@ -18,12 +18,13 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
         let deps = &deps;
         async move {
-            let request_id = event.context.request_id;
-            let outcome = handle(deps, event.payload, chrono::Utc::now()).await;
-            if let Err(e) = &outcome {
-                tracing::error!(request_id, error = %e, "confirmation failed");
-            }
-            outcome.map(|(event, _)| event)
+            invoke(
+                deps,
+                event.payload,
+                chrono::Utc::now(),
+                &event.context.request_id,
+            )
+            .await
         }
     }))
     .await

@@ -51,6 +51,25 @@ fn check_attribute<T>(
     }
 }
 
+/// Handles one invocation and logs its outcome in one line: `allowed`, `refused` (the
+/// trigger working: no alarm counts it) or `fault` (what the faults alarm counts, see
+/// terraform/modules/alarms/fault_patterns.json), with Cognito's `userName`, so on-call
+/// finds a person's sign-up by their sub.
+pub fn invoke(event: Value, today: NaiveDate, request_id: &str) -> Result<Value, PreSignUpError> {
+    let user_name = adapters::logs::cognito_user_name(&event).to_owned();
+    let result = handle(event, today);
+    match &result {
+        Ok(_) => tracing::info!(request_id, %user_name, outcome = "allowed", "sign-up allowed"),
+        Err(PreSignUpError::Refused(refusal)) => {
+            tracing::info!(request_id, %user_name, outcome = "refused", %refusal, "sign-up refused")
+        }
+        Err(error) => {
+            tracing::error!(request_id, %user_name, outcome = "fault", %error, "sign-up not handled")
+        }
+    }
+    result
+}
+
 /// Returns the event unchanged when the sign-up may go ahead.
 pub fn handle(event: Value, today: NaiveDate) -> Result<Value, PreSignUpError> {
     let self_service = match event.get("triggerSource").and_then(Value::as_str) {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod emulator;
+pub mod filter_pattern;
 pub mod http;
 pub mod logs;
 pub mod sigv4;

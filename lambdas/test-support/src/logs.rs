@@ -37,6 +37,20 @@ pub async fn capture(work: impl std::future::Future<Output = ()>) -> String {
     String::from_utf8_lossy(&lock(&buffer.0)).into_owned()
 }
 
+/// The lines `function` (its crate name) writes while `work` runs, formatted as a deployed
+/// function formats them (Lambda's JSON log format, adapters::logs).
+pub async fn capture_as_deployed(
+    function: &str,
+    work: impl std::future::Future<Output = ()>,
+) -> String {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = adapters::logs::json_subscriber(function, move || writer.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    work.await;
+    String::from_utf8_lossy(&lock(&buffer.0)).into_owned()
+}
+
 /// The most invocations in flight at once in a Lambda log: each START line opens one
 /// and each END line closes one, in the order the log has them. Two or more means
 /// invocations overlapped.

@@ -22,3 +22,8 @@ output "deletion_protection" {
   description = "Whether the table refuses deletion."
   value       = aws_dynamodb_table.this.deletion_protection_enabled
 }
+
+output "kms_key_arn" {
+  description = "KMS key encrypting the table at rest."
+  value       = one(aws_dynamodb_table.this.server_side_encryption).kms_key_arn
+}

@@ -1,7 +1,7 @@
 # One Rust Lambda function built by `just package`: its role, least-privilege inline policy,
-# log group, error/throttle alarms, and an alias on the version each apply publishes. The zip, its hash and the architecture come from
-# the deployment manifest, so Terraform never rebuilds anything; it checks the zip against
-# the manifest's hash before it plans to upload it.
+# encrypted log group, and an alias on the version each apply publishes. The zip, its hash
+# and the architecture come from the deployment manifest, so Terraform never rebuilds
+# anything; it checks the zip against the manifest's hash before it plans to upload it.
 
 locals {
   manifest = jsondecode(file("${var.artifacts_dir}/manifest.json"))
@@ -35,11 +35,6 @@ locals {
       }
     ])
   })
-
-  alarms = {
-    errors    = "Errors"
-    throttles = "Throttles"
-  }
 }
 
 resource "aws_iam_role" "this" {
@@ -65,10 +60,10 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_158:Logs carry no health data by design (no PII is logged); CloudWatch Logs encrypts them at rest with its service key.
   #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 
@@ -134,23 +129,4 @@ resource "aws_lambda_alias" "this" {
   description      = "The version in service; Terraform moves it to each version it publishes"
   function_name    = aws_lambda_function.this.function_name
   function_version = aws_lambda_function.this.version
-}
-
-resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = local.alarms
-
-  alarm_name          = "${var.function_name}-${each.key}"
-  alarm_description   = "${each.value} of Lambda function ${var.function_name}"
-  namespace           = "AWS/Lambda"
-  metric_name         = each.value
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  tags                = var.tags
 }

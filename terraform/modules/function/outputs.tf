@@ -88,9 +88,9 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
-output "alarm_names" {
-  description = "Names of the error and throttle alarms."
-  value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
+output "log_group_kms_key_arn" {
+  description = "KMS key encrypting the function's log group."
+  value       = aws_cloudwatch_log_group.this.kms_key_id
 }
 
 output "source_code_hash" {

@@ -121,10 +121,9 @@ variable "policy_statements" {
   }
 }
 
-variable "alarm_topic_arn" {
-  description = "SNS topic notified when the error or throttle alarm changes state; null keeps the alarms without actions."
+variable "log_kms_key_arn" {
+  description = "Customer managed KMS key encrypting the function's log group (its policy must let CloudWatch Logs use it)."
   type        = string
-  default     = null
 }
 
 variable "tags" {

@@ -27,3 +27,12 @@ output "unattached_picture_rule" {
     } if rule.id == "expire-unattached-pictures"
   ])
 }
+
+output "encryption" {
+  description = "Default encryption of every picture: algorithm, KMS key, bucket key."
+  value = {
+    sse_algorithm      = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm
+    kms_master_key_id  = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).kms_master_key_id
+    bucket_key_enabled = one(aws_s3_bucket_server_side_encryption_configuration.this.rule).bucket_key_enabled
+  }
+}

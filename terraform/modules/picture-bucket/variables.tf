@@ -58,6 +58,11 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
+variable "kms_key_arn" {
+  description = "Customer managed KMS key encrypting every picture (SSE-KMS with a bucket key)."
+  type        = string
+}
+
 variable "force_destroy" {
   description = "Allow `terraform destroy` to delete a bucket that still holds pictures (throwaway environments only)."
   type        = bool

@@ -17,3 +17,8 @@ output "listing_index_arn" {
   description = "ARN of the listing GSI (for dynamodb:Query grants)."
   value       = "${aws_dynamodb_table.this.arn}/index/${local.listing_index_name}"
 }
+
+output "kms_key_arn" {
+  description = "KMS key encrypting the table at rest."
+  value       = one(aws_dynamodb_table.this.server_side_encryption).kms_key_arn
+}

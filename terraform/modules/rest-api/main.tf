@@ -165,19 +165,19 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
-  #checkov:skip=CKV_AWS_158:Access logs hold request metadata only (no bodies, no tokens); CloudWatch Logs encrypts them at rest with its service key.
   #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
   name              = "/aws/apigateway/${var.name}/access"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 
 # API Gateway would create this group itself, without retention; owning it sets retention.
 resource "aws_cloudwatch_log_group" "execution" {
-  #checkov:skip=CKV_AWS_158:Execution logs are at ERROR level without request or response data; CloudWatch Logs encrypts them at rest with its service key.
   #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
   name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 
@@ -257,23 +257,6 @@ resource "aws_api_gateway_method_settings" "this" {
     throttling_rate_limit  = var.throttling_rate_limit
     throttling_burst_limit = var.throttling_burst_limit
   }
-}
-
-resource "aws_cloudwatch_metric_alarm" "this" {
-  alarm_name          = "${var.name}-5xx"
-  alarm_description   = "5xx responses of REST API ${var.name} stage ${var.stage_name}"
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
-  tags                = var.tags
 }
 
 # WAF in front of the stage: the stage's throttle is one bucket for every caller, so
@@ -356,12 +339,12 @@ resource "aws_wafv2_web_acl_association" "this" {
 
 # WAF requires its log group's name to start with aws-waf-logs-.
 resource "aws_cloudwatch_log_group" "waf" {
-  #checkov:skip=CKV_AWS_158:WAF logs hold request metadata only, with the Authorization header and query string redacted; CloudWatch Logs encrypts them at rest with its service key.
   #checkov:skip=CKV_AWS_338:Retention is the ops variable log_retention_days (default 30 days); a one-year floor is a cost decision left to ops.
   count = var.waf_enabled ? 1 : 0
 
   name              = "aws-waf-logs-${var.name}-${var.stage_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 

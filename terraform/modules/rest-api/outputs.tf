@@ -70,6 +70,16 @@ output "gateway_response_headers" {
   value       = { for type, r in aws_api_gateway_gateway_response.cors : type => r.response_parameters }
 }
 
+output "name" {
+  description = "Name of the REST API (the ApiName dimension of its metrics)."
+  value       = aws_api_gateway_rest_api.this.name
+}
+
+output "web_acl_name" {
+  description = "Name of the WAF web ACL (the WebACL dimension of its metrics); null when waf_enabled is false."
+  value       = one(aws_wafv2_web_acl.this[*].name)
+}
+
 output "web_acl_arn" {
   description = "ARN of the WAF web ACL associated with the stage; null when waf_enabled is false."
   value       = one(aws_wafv2_web_acl.this[*].arn)
@@ -103,4 +113,12 @@ output "web_acl_association" {
 output "stage_arn" {
   description = "ARN of the stage (what a WAF web ACL is associated with)."
   value       = aws_api_gateway_stage.this.arn
+}
+
+output "log_group_kms_key_arns" {
+  description = "KMS key of each of the API's log groups (access, execution, WAF)."
+  value = merge(
+    { access = aws_cloudwatch_log_group.access.kms_key_id, execution = aws_cloudwatch_log_group.execution.kms_key_id },
+    { for g in aws_cloudwatch_log_group.waf : "waf" => g.kms_key_id },
+  )
 }

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the REST API; also names its log groups and alarm."
+  description = "Name of the REST API; also names its log groups."
   type        = string
 
   validation {
@@ -124,10 +124,9 @@ variable "manage_account_logging_role" {
   default     = true
 }
 
-variable "alarm_topic_arn" {
-  description = "SNS topic notified when the 5xx alarm changes state; null keeps the alarm without actions."
+variable "log_kms_key_arn" {
+  description = "Customer managed KMS key encrypting the access, execution and WAF log groups (its policy must let CloudWatch Logs use it)."
   type        = string
-  default     = null
 }
 
 variable "tags" {

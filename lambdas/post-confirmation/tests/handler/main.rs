@@ -12,10 +12,11 @@ use domain::ports::{
 };
 use domain::signup::SelfServicePolicy;
 use domain::{Cohort, Profile, ProfileStatus, UserId, UserType};
-use post_confirmation::{Deps, Outcome, PostConfirmationError, handle};
+use post_confirmation::{Deps, Outcome, PostConfirmationError, handle, invoke};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use test_support::filter_pattern::FilterPattern;
 
 const CONFIRM: &str = include_str!("../fixtures/confirm_sign_up.json");
 const ADMIN_CONFIRM: &str = include_str!("../fixtures/admin_confirm_sign_up.json");
@@ -259,11 +260,13 @@ async fn logs_carry_no_personal_or_health_data() {
     hostile["request"]["userAttributes"]["custom:dob"] = json!("2099-12-31"); // rejected: logged as a problem
 
     let captured = logs::capture(async {
-        handle(&deps, event(CONFIRM), now()).await.unwrap();
-        handle(&deps, event(CONFIRM), now()).await.unwrap();
+        invoke(&deps, event(CONFIRM), now(), "r1").await.unwrap();
+        invoke(&deps, event(CONFIRM), now(), "r2").await.unwrap();
         let other = deps_with_outage();
-        let _ = handle(&other, hostile.clone(), now()).await;
-        handle(&deps, event(FORGOT_PASSWORD), now()).await.unwrap();
+        let _ = invoke(&other, hostile.clone(), now(), "r3").await;
+        invoke(&deps, event(FORGOT_PASSWORD), now(), "r4")
+            .await
+            .unwrap();
     })
     .await;
 
@@ -425,4 +428,57 @@ async fn a_slow_retry_gives_up_inside_cognitos_five_seconds() {
     );
     assert_eq!(started.elapsed(), post_confirmation::DEADLINE);
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// The metric filters' patterns, as Terraform applies them.
+const FAULT_PATTERNS: &str =
+    include_str!("../../../../terraform/modules/alarms/fault_patterns.json");
+
+fn fault_pattern(function: &str) -> FilterPattern {
+    let patterns: Value = serde_json::from_str(FAULT_PATTERNS).unwrap();
+    FilterPattern::parse(patterns[function].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn a_fault_moves_the_faults_metric_and_every_outcome_names_the_user() {
+    let deps = deps("Patient");
+    let fine = logs::capture_as_deployed("post_confirmation", async {
+        invoke(&deps, event(CONFIRM), now(), "r1").await.unwrap();
+        invoke(&deps, event(CONFIRM), now(), "r2").await.unwrap(); // Cognito's retry
+        invoke(&deps, event(FORGOT_PASSWORD), now(), "r3")
+            .await
+            .unwrap();
+    })
+    .await;
+    let outage = deps_with_outage();
+    let fault = logs::capture_as_deployed("post_confirmation", async {
+        let result = invoke(&outage, event(CONFIRM), now(), "r4").await;
+        assert!(matches!(result, Err(PostConfirmationError::Dependency(_))));
+    })
+    .await;
+
+    let outcomes: Vec<Value> = fine
+        .lines()
+        .chain(fault.lines())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|l: &Value| l["fields"]["outcome"].is_string())
+        .collect();
+    assert_eq!(
+        outcomes
+            .iter()
+            .map(|l| l["fields"]["outcome"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["created", "already_created", "password_reset", "fault"]
+    );
+    assert!(
+        outcomes.iter().all(|l| l["fields"]["user_name"] == ADA),
+        "{outcomes:?}"
+    );
+    let pattern = fault_pattern("post-confirmation");
+    assert_eq!(pattern.matching(&fine), Vec::<&str>::new());
+    assert_eq!(
+        pattern.matching(&fault).len(),
+        1,
+        "the fault is counted:\n{fault}"
+    );
 }
