@@ -10,7 +10,9 @@ locals {
   arn = {
     for env in var.environments : env => {
       name     = "${var.name_prefix}-${env}-*"
+      stack    = "${var.name_prefix}-${env}"
       pictures = "arn:${local.partition}:s3:::${var.name_prefix}-${env}-pictures-*"
+      audit    = "arn:${local.partition}:s3:::${var.name_prefix}-${env}-audit-*"
       region   = "${var.region}:${local.account}"
       apigw    = "arn:${local.partition}:apigateway:${var.region}::"
       state    = "arn:${local.partition}:s3:::${local.bucket_name}"
@@ -43,6 +45,10 @@ locals {
           "logs:ListLogDeliveries",
           "cognito-idp:DescribeUserPoolDomain",
           "wafv2:ListWebACLs",
+          "kms:ListAliases",
+          "cloudtrail:DescribeTrails",
+          "logs:DescribeMetricFilters",
+          "logs:DescribeQueryDefinitions",
         ]
         write = [
           # WAF's logging sets the log group's resource policy through a log delivery.
@@ -56,6 +62,10 @@ locals {
           "cognito-idp:CreateUserPoolDomain",
           "cognito-idp:DeleteUserPoolDomain",
           "cognito-idp:UpdateUserPoolDomain",
+          # Keys get random IDs; saved queries are not resources IAM can name.
+          "kms:CreateKey",
+          "logs:PutQueryDefinition",
+          "logs:DeleteQueryDefinition",
         ]
         resources = ["*"]
       },
@@ -71,15 +81,16 @@ locals {
       },
       {
         # The functions' execution roles (named after their function) and their inline policies.
-        sid       = "FunctionRoles"
-        read      = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"]
-        write     = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"]
+        sid  = "FunctionRoles"
+        read = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"]
+        # AWS Backup's role (named after the stack) has AWS's managed backup policies attached.
+        write     = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"]
         resources = ["arn:${local.partition}:iam::${local.account}:role/${a.name}"]
       },
       {
         sid   = "LogGroups"
         read  = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-        write = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"]
+        write = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"]
         resources = [
           "arn:${local.partition}:logs:${a.region}:log-group:/aws/lambda/${a.name}",
           "arn:${local.partition}:logs:${a.region}:log-group:/aws/apigateway/${a.name}",
@@ -95,15 +106,49 @@ locals {
         resources = ["arn:${local.partition}:cloudwatch:${a.region}:alarm:${a.name}"]
       },
       {
+        sid       = "Dashboard"
+        read      = ["cloudwatch:GetDashboard"]
+        write     = ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]
+        resources = ["arn:${local.partition}:cloudwatch::${local.account}:dashboard/${a.stack}"]
+      },
+      {
+        # The alarms' topic.
+        sid       = "Topic"
+        read      = ["sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
+        write     = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:TagResource", "sns:UntagResource"]
+        resources = ["arn:${local.partition}:sns:${a.region}:${a.name}"]
+      },
+      {
+        # Keys get random IDs: scoped to the account and region (aliases by name).
+        sid       = "Keys"
+        read      = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+        write     = ["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:CreateGrant", "kms:TagResource", "kms:UntagResource"]
+        resources = ["arn:${local.partition}:kms:${a.region}:key/*", "arn:${local.partition}:kms:${a.region}:alias/${a.name}"]
+      },
+      {
+        sid       = "Trail"
+        read      = ["cloudtrail:GetTrail", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:ListTags"]
+        write     = ["cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:DeleteTrail", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags"]
+        resources = ["arn:${local.partition}:cloudtrail:${a.region}:trail/${a.name}"]
+      },
+      {
+        # Plans and selections get random IDs: scoped to the account and region.
+        sid       = "Backup"
+        read      = ["backup:DescribeBackupVault", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags"]
+        write     = ["backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration", "backup:CreateBackupPlan", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan", "backup:CreateBackupSelection", "backup:DeleteBackupSelection", "backup:TagResource", "backup:UntagResource", "backup-storage:MountCapsule"]
+        resources = ["arn:${local.partition}:backup:${a.region}:backup-vault:${a.stack}", "arn:${local.partition}:backup:${a.region}:backup-plan:*"]
+      },
+      {
         sid       = "Tables"
         read      = ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive", "dynamodb:ListTagsOfResource"]
         write     = ["dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive", "dynamodb:TagResource", "dynamodb:UntagResource"]
         resources = ["arn:${local.partition}:dynamodb:${a.region}:table/${a.name}", "arn:${local.partition}:dynamodb:${a.region}:table/${a.name}/index/*"]
       },
       {
-        # The picture bucket's configuration (never its objects, but emptying it on a
-        # destroy with deletion_protection off).
-        sid = "PictureBucket"
+        # The picture and audit buckets' configuration (never their objects, but emptying the
+        # picture bucket on a destroy with deletion_protection off; the audit bucket's object
+        # lock and policy refuse deletes to everyone).
+        sid = "Buckets"
         read = [
           "s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification",
           "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock",
@@ -113,9 +158,9 @@ locals {
         write = [
           "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketCORS", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
           "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
-          "s3:PutBucketNotification", "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion",
+          "s3:PutBucketNotification", "s3:PutBucketObjectLockConfiguration", "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion",
         ]
-        resources = [a.pictures, "${a.pictures}/*"]
+        resources = [a.pictures, "${a.pictures}/*", a.audit, "${a.audit}/*"]
       },
       {
         # User pools get random IDs: scoped to the account and region.

@@ -122,7 +122,7 @@ run "policies_are_scoped_to_their_environment_and_the_plan_role_only_reads" {
   assert {
     condition = alltrue(flatten([
       for s in jsondecode(output.deploy_policies["prod"]).Statement : [
-        for r in s.Resource : r == "*" || strcontains(r, "healthtech-prod-") || !strcontains(r, "healthtech-") || contains([
+        for r in s.Resource : r == "*" || strcontains(r, "healthtech-prod-") || endswith(r, "/healthtech-prod") || endswith(r, ":healthtech-prod") || !strcontains(r, "healthtech-") || contains([
           "arn:aws:s3:::healthtech-tfstate-111111111111-eu-west-1", "arn:aws:s3:::healthtech-tfstate-111111111111-eu-west-1/healthtech/prod/*"
         ], r)
       ]
