@@ -16,3 +16,7 @@ manage_api_gateway_account = false
 # A new account's concurrency limit can be 10: nothing reserved.
 pre_signup_reserved_concurrency        = null
 post_confirmation_reserved_concurrency = null
+
+# Health data (docs/health-data.md): the on-call address (placeholder); the vault lock stays
+# GOVERNANCE (removable) outside prod.
+alarm_email = "oncall@example.com"

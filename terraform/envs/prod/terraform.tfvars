@@ -16,3 +16,8 @@ manage_api_gateway_account = false
 # Service Quotas first on a new account).
 pre_signup_reserved_concurrency        = 10
 post_confirmation_reserved_concurrency = 10
+
+# Health data (docs/health-data.md): the on-call address (placeholder), and a vault lock
+# that nobody, AWS included, can lift once backup_vault_lock_changeable_for_days have passed.
+alarm_email            = "oncall@example.com"
+backup_vault_lock_mode = "COMPLIANCE"

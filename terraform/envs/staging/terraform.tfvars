@@ -13,3 +13,7 @@ log_retention_days  = 30
 manage_api_gateway_account             = false
 pre_signup_reserved_concurrency        = null
 post_confirmation_reserved_concurrency = null
+
+# Health data (docs/health-data.md): the on-call address (placeholder); the vault lock stays
+# GOVERNANCE (removable) outside prod.
+alarm_email = "oncall@example.com"
