@@ -16,6 +16,7 @@ use std::time::Instant;
 use adapters::config::UsersApiConfig;
 use chrono::{DateTime, Utc};
 use domain::ports::{AccessLog, PictureStore, ProfileStore, UserDirectory};
+use domain::service::Service;
 use lambda_http::{Body, Request, Response};
 
 pub use error::ApiError;
@@ -27,6 +28,20 @@ pub struct Deps<S, P, G, L> {
     /// The PHI access log every profile route records to.
     pub access_log: L,
     pub config: UsersApiConfig,
+}
+
+impl<S, P, G, L> Deps<S, P, G, L> {
+    /// The profile rules over these ports.
+    pub fn service(&self) -> Service<'_, S, P, G> {
+        Service {
+            store: &self.profiles,
+            pictures: &self.pictures,
+            groups: &self.groups,
+            user_pool_id: &self.config.user_pool_id,
+            policy: &self.config.self_service,
+            max_picture_bytes: self.config.max_picture_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
