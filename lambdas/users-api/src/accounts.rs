@@ -7,22 +7,22 @@ use domain::access::Action;
 use domain::access_log::AccessAction;
 use domain::ports::{AccessLog, PictureStore, ProfileStore, UserDirectory};
 use domain::service::Deletion;
-use lambda_http::Request;
 
-use crate::Deps;
 use crate::audit::Audit;
-use crate::edge::{self, Reply};
+use crate::deps::Deps;
 use crate::error::ApiError;
+use crate::reply::Reply;
+use crate::request::ApiRequest;
 
 pub async fn delete<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
     audit: &Audit,
 ) -> Result<Reply, ApiError> {
     let (caller, target) =
-        edge::audited_target(req, Action::DeleteAccount, audit, AccessAction::Delete)?;
+        req.audited_target(Action::DeleteAccount, audit, AccessAction::Delete)?;
     let own_username = (target == caller.user_id)
-        .then(|| edge::claim(req, "cognito:username").unwrap_or(target.as_str()));
+        .then(|| req.claim("cognito:username").unwrap_or(target.as_str()));
     // The access log outlives the account.
     let deletion = deps
         .service()

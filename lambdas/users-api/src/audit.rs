@@ -15,8 +15,8 @@ use domain::ports::{AccessLog, PortError};
 use domain::service::Journal;
 use futures_util::future::try_join_all;
 
-use crate::edge::Reply;
 use crate::error::ApiError;
+use crate::reply::Reply;
 
 struct Attempt {
     actor: Caller,

@@ -2,7 +2,8 @@ use domain::access::Denied;
 use domain::ports::PortError;
 use domain::service::ServiceError;
 
-use crate::edge::Reply;
+use crate::reply::Reply;
+use crate::route::NoRoute;
 
 /// Everything the API can answer instead of success, mapped to a status and a
 /// stable code in one place. `message` is for people; it never quotes stored data.
@@ -116,6 +117,15 @@ impl From<ServiceError> for ApiError {
             // No change goes out unrecorded: the access log's refusal is a 503.
             ServiceError::Unrecorded(e) => ApiError::Unavailable(e),
             ServiceError::Port(e) => e.into(),
+        }
+    }
+}
+
+impl From<NoRoute> for ApiError {
+    fn from(e: NoRoute) -> Self {
+        match e {
+            NoRoute::NotFound => ApiError::NotFound("no such route"),
+            NoRoute::MethodNotAllowed => ApiError::MethodNotAllowed,
         }
     }
 }

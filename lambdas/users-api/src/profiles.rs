@@ -1,20 +1,20 @@
 //! GET and PUT /users/{id}.
 
 use chrono::{DateTime, Utc};
-use domain::access::{Action, Caller, authorize};
+use domain::Profile;
+use domain::access::{Action, authorize};
 use domain::access_log::AccessAction;
 use domain::fields::{DisplayName, Email, PhoneNumber};
 use domain::patch::ProfilePatch;
 use domain::ports::{AccessLog, PictureStore, ProfileStore, UserDirectory};
-use domain::service::{Person, Updated};
-use domain::{Profile, UserId};
-use lambda_http::Request;
+use domain::service::Updated;
 use serde::Serialize;
 
-use crate::Deps;
 use crate::audit::Audit;
-use crate::edge::{self, Reply};
+use crate::deps::Deps;
 use crate::error::ApiError;
+use crate::reply::Reply;
+use crate::request::ApiRequest;
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -81,52 +81,36 @@ async fn reply_with_profile<S, P: PictureStore, G, L>(
     Ok(Reply::json(200, view(profile, picture_url)).with_header("etag", etag(profile)))
 }
 
-/// The caller as the service sees a person, when they name their own profile: a profile
-/// the confirmation did not write is made from their ID token's claims.
-fn own<'r>(
-    req: &'r Request,
-    caller: &'r Caller,
-    target: &UserId,
-) -> Option<Person<'r, impl Fn(&str) -> Option<&'r str> + Sync + 'r>> {
-    (target == &caller.user_id).then(|| Person {
-        user_id: &caller.user_id,
-        username: edge::claim(req, "cognito:username").unwrap_or(caller.user_id.as_str()),
-        groups: &caller.groups,
-        attributes: move |name: &str| edge::claim(req, name),
-    })
-}
-
 pub async fn get<S: ProfileStore, P: PictureStore, G: UserDirectory, L>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
     now: DateTime<Utc>,
     audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (caller, target) =
-        edge::audited_target(req, Action::ReadProfile, audit, AccessAction::Read)?;
-    let own = own(req, &caller, &target);
+    let (caller, target) = req.audited_target(Action::ReadProfile, audit, AccessAction::Read)?;
+    let own = req.own(caller, &target);
     let profile = deps.service().load(&target, own.as_ref(), now).await?;
     reply_with_profile(deps, &profile).await
 }
 
 pub async fn put<S: ProfileStore, P: PictureStore, G: UserDirectory, L: AccessLog>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
     now: DateTime<Utc>,
     audit: &Audit,
 ) -> Result<Reply, ApiError> {
     let (caller, target) =
-        edge::audited_target(req, Action::UpdateProfile, audit, AccessAction::Update)?;
-    let body = edge::json_object(req)?;
+        req.audited_target(Action::UpdateProfile, audit, AccessAction::Update)?;
+    let body = req.json_object()?;
     // `user_type` is a well-formed field for everyone; setting it is a permission (403), not a 400.
     let patch = ProfilePatch::parse(&body, now.date_naive())
         .map_err(|rejected| ApiError::bad_request("invalid_fields", rejected.to_string()))?;
     audit.fields(patch.field_names());
     if patch.user_type.is_some() {
-        authorize(&caller, Action::ChangeUserType, Some(&target))?;
+        authorize(caller, Action::ChangeUserType, Some(&target))?;
     }
-    let expected = edge::if_match(req)?;
-    let own = own(req, &caller, &target);
+    let expected = req.if_match()?;
+    let own = req.own(caller, &target);
     let Updated { previous, updated } = deps
         .service()
         .update(
