@@ -19,6 +19,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Something that happens elsewhere at a chosen moment (another request's write).
+type Interleaved = Box<dyn FnOnce() + Send>;
+
 fn outage(dependency: &'static str) -> PortError {
     PortError::Unavailable(dependency, "injected outage".to_owned())
 }
@@ -35,11 +38,36 @@ pub struct InMemoryProfiles {
     unreadable: Mutex<BTreeMap<UserId, &'static str>>,
     /// Accounts whose deletion began (`Some(username)`) or finished (`None`).
     gone: Mutex<HashMap<UserId, Option<String>>>,
+    /// What happens elsewhere at the start of the next call of a method, by its name.
+    before_next: Mutex<HashMap<&'static str, Interleaved>>,
 }
 
 impl InMemoryProfiles {
     pub fn set_down(&self, down: bool) {
         *lock(&self.down) = down;
+    }
+
+    /// Runs `elsewhere` at the start of the next call of `method` (`create`, `find`,
+    /// `update`, `begin_deletion`, `finish_deletion`): a concurrent request, or an outage,
+    /// landing just before that call.
+    pub fn before_next(&self, method: &'static str, elsewhere: impl FnOnce() + Send + 'static) {
+        lock(&self.before_next).insert(method, Box::new(elsewhere));
+    }
+
+    fn interleave(&self, method: &'static str) {
+        let elsewhere = lock(&self.before_next).remove(method);
+        if let Some(elsewhere) = elsewhere {
+            elsewhere();
+        }
+    }
+
+    /// Takes a profile away with its count, for arranging a test.
+    pub fn remove(&self, id: &UserId) {
+        if let Some(profile) = lock(&self.profiles).remove(id) {
+            let mut counters = lock(&self.counters);
+            let count = counters.entry(profile.cohort()).or_default();
+            *count = count.saturating_sub(1);
+        }
     }
 
     fn check(&self) -> Result<(), PortError> {
@@ -80,6 +108,7 @@ impl InMemoryProfiles {
 
 impl ProfileStore for InMemoryProfiles {
     async fn create(&self, profile: &Profile) -> Result<Created, PortError> {
+        self.interleave("create");
         self.check()?;
         let mut profiles = lock(&self.profiles);
         if profiles.contains_key(&profile.user_id)
@@ -94,6 +123,7 @@ impl ProfileStore for InMemoryProfiles {
     }
 
     async fn find(&self, id: &UserId) -> Result<Option<Stored>, PortError> {
+        self.interleave("find");
         self.check()?;
         match lock(&self.gone).get(id) {
             Some(Some(username)) => {
@@ -111,6 +141,7 @@ impl ProfileStore for InMemoryProfiles {
     }
 
     async fn begin_deletion(&self, profile: &Profile) -> Result<(), UpdateError> {
+        self.interleave("begin_deletion");
         self.check()?;
         let mut profiles = lock(&self.profiles);
         match profiles.get(&profile.user_id) {
@@ -127,6 +158,7 @@ impl ProfileStore for InMemoryProfiles {
     }
 
     async fn finish_deletion(&self, id: &UserId) -> Result<(), PortError> {
+        self.interleave("finish_deletion");
         self.check()?;
         if lock(&self.profiles).contains_key(id) {
             return Err(PortError::Failed(
@@ -140,6 +172,7 @@ impl ProfileStore for InMemoryProfiles {
     }
 
     async fn update(&self, previous: &Profile, updated: &Profile) -> Result<(), UpdateError> {
+        self.interleave("update");
         self.check()?;
         let mut profiles = lock(&self.profiles);
         match profiles.get(&previous.user_id) {
@@ -208,9 +241,6 @@ impl ProfileStore for InMemoryProfiles {
         Ok(self.counters())
     }
 }
-
-/// Something that happens elsewhere at a chosen moment (another request's write).
-type Interleaved = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
 pub struct InMemoryGroups {
@@ -492,24 +522,26 @@ impl AccessLog for InMemoryAccessLog {
     }
 }
 
+/// The fakes never wait, so one poll finishes a future over them (no runtime needed).
+#[cfg(test)]
+#[allow(clippy::panic)]
+pub(crate) fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(value) => value,
+        Poll::Pending => panic!("an in-memory fake waited"),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::access_log::{AccessAction, AccessOutcome};
-    use std::task::{Context, Poll, Waker};
-
-    /// The fakes never wait, so one poll finishes their futures (no runtime needed).
-    fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
-        let mut future = std::pin::pin!(future);
-        match future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(value) => value,
-            Poll::Pending => panic!("an in-memory fake waited"),
-        }
-    }
 
     const ADA: &str = "5f3c0e2a-9b1d-4c7e-8a6f-2d4b6c8e0a13";
     const BO: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";

@@ -8,6 +8,7 @@ pub mod membership;
 pub mod patch;
 pub mod ports;
 pub mod profile;
+pub mod service;
 pub mod signup;
 pub mod user_id;
 pub mod user_type;

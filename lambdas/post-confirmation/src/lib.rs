@@ -1,15 +1,17 @@
-//! PostConfirmation: creates the profile and grants the group the self-service
-//! policy allows. Cognito may deliver the same confirmation more than once, so every
-//! step is idempotent and a retry finishes what an earlier attempt left undone.
+//! PostConfirmation: makes sure of the profile and the group the self-service policy
+//! allows, by the domain service's `ensure`. Cognito may deliver the same confirmation more
+//! than once; the service is idempotent, so a retry finishes what an earlier attempt left
+//! undone.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use chrono::{DateTime, Utc};
 use domain::UserId;
-use domain::membership::grant_group;
-use domain::ports::{Created, PortError, ProfileStore, UserDirectory};
-use domain::signup::{SelfServicePolicy, new_profile};
+use domain::ports::{PortError, ProfileStore, UserDirectory};
+use domain::service::{Person, Service, ServiceError};
+use domain::signup::SelfServicePolicy;
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
@@ -33,6 +35,26 @@ pub enum PostConfirmationError {
     /// Same as `Dependency`, but the calls were slow rather than failing.
     #[error("could not finish the sign-up in time, please retry")]
     DeadlineExceeded,
+    /// The profile kept changing under the confirmation (a lost race, see
+    /// `domain::service`): nothing is half-written, and a retry reads what was stored.
+    #[error("the profile changed while the sign-up was finished, please retry")]
+    Conflict,
+}
+
+impl From<ServiceError> for PostConfirmationError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Conflict => PostConfirmationError::Conflict,
+            ServiceError::Port(e) | ServiceError::Unrecorded(e) => {
+                PostConfirmationError::Dependency(e)
+            }
+            // Not answers `ensure` gives; reported rather than hidden.
+            other => PostConfirmationError::Dependency(PortError::Failed(
+                "profile service",
+                other.to_string(),
+            )),
+        }
+    }
 }
 
 /// Cognito abandons a trigger after 5 s. A retried confirmation makes three calls in a
@@ -47,6 +69,7 @@ impl From<PostConfirmationError> for Diagnostic {
             PostConfirmationError::MalformedEvent(_) => "MalformedEvent",
             PostConfirmationError::Dependency(_) => "DependencyFailure",
             PostConfirmationError::DeadlineExceeded => "DeadlineExceeded",
+            PostConfirmationError::Conflict => "Conflict",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -153,36 +176,28 @@ async fn confirm<S: ProfileStore, G: UserDirectory>(
             "request.userAttributes.sub is missing or not a Cognito sub",
         ))?;
 
-    // An operator's group cannot exist before confirmation: the policy alone decides.
-    let new = new_profile(
-        &deps.policy,
-        user_id.clone(),
-        username,
-        |name| attributes.get(name).map(String::as_str),
-        None,
-        now,
-    );
-    for attribute in &new.left_out {
-        tracing::warn!(
-            attribute,
-            "attribute left out of the profile: it does not pass validation"
-        );
-    }
-    let profile = new.profile;
-    let (stored, outcome) = match deps.store.create(&profile).await? {
-        Created::Created => (profile, Outcome::Created),
-        // A retry: decide the group from what the first attempt stored, not afresh.
-        Created::AlreadyExists => match deps.store.get(&user_id).await? {
-            Some(existing) => (existing, Outcome::AlreadyCreated),
-            None => {
-                return Err(PortError::Failed(
-                    "profile store",
-                    "profile vanished after a conflict".to_owned(),
-                )
-                .into());
-            }
-        },
+    let service = Service {
+        store: &deps.store,
+        pictures: &(),
+        groups: &deps.groups,
+        user_pool_id,
+        policy: &deps.policy,
+        max_picture_bytes: 0,
     };
-    grant_group(&deps.groups, user_pool_id, &stored).await?;
+    // An operator's group cannot exist before confirmation: the policy alone decides.
+    let person = Person {
+        user_id: &user_id,
+        username: &username,
+        groups: &BTreeSet::new(),
+        attributes: |name: &str| attributes.get(name).map(String::as_str),
+    };
+    let ensured = service.ensure(&person, now).await?;
+    ensured.group?;
+    // On a retry the group was decided from what the first attempt stored, not afresh.
+    let outcome = if ensured.created {
+        Outcome::Created
+    } else {
+        Outcome::AlreadyCreated
+    };
     Ok((event, outcome))
 }

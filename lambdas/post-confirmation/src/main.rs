@@ -1,3 +1,7 @@
+// The service's futures nest deeply inside the runtime's: computing the layout of the
+// whole async main takes more than the default 128 query levels.
+#![recursion_limit = "256"]
+
 use adapters::aws::{Timeouts, sdk_config};
 use adapters::config::PostConfirmationConfig;
 use adapters::{CognitoGroups, DynamoProfiles};

@@ -9,14 +9,13 @@ use domain::UserId;
 use domain::access::Action;
 use domain::access_log::{AccessCursor, AccessEntry, RequestId};
 use domain::ports::AccessLog;
-use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::Deps;
-use crate::admin::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::edge::{self, Reply};
+use crate::deps::Deps;
 use crate::error::ApiError;
+use crate::reply::Reply;
+use crate::request::ApiRequest;
 
 /// Where the next page starts, bound to the profile whose log it pages through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,31 +75,15 @@ fn view(entry: &AccessEntry, show_actor: bool) -> Value {
 
 pub async fn list<S, P, G, L: AccessLog>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
 ) -> Result<Reply, ApiError> {
-    let (caller, target) = edge::authorized_target(req, Action::ReadAccessLog)?;
-    let params = edge::query(req, &["limit", "cursor"])?;
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let limit = match param("limit") {
-        None => DEFAULT_PAGE_SIZE,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                )
-            })?,
-    };
-    let after = param("cursor").map(|c| decode(c, &target)).transpose()?;
-    let page = deps.access_log.list(&target, limit, after.as_ref()).await?;
+    let (caller, target) = req.authorized_target(Action::ReadAccessLog)?;
+    let page = req.query(&[])?.page()?;
+    let after = page.cursor.map(|c| decode(c, &target)).transpose()?;
+    let page = deps
+        .access_log
+        .list(&target, page.limit, after.as_ref())
+        .await?;
     let show_actor = caller.is_admin();
     let items: Vec<Value> = page.entries.iter().map(|e| view(e, show_actor)).collect();
     Ok(Reply::json(

@@ -6,18 +6,15 @@ use domain::access::{Action, authorize};
 use domain::access_log::AccessAction;
 use domain::ports::{PageCursor, ProfileStore};
 use domain::{Cohort, ProfileStatus, UserId, UserType};
-use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::Deps;
 use crate::audit::Audit;
-use crate::edge::{self, Reply};
+use crate::deps::Deps;
 use crate::error::ApiError;
 use crate::profiles::view;
-
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-pub const MAX_PAGE_SIZE: u32 = 100;
+use crate::reply::Reply;
+use crate::request::{ApiRequest, Page};
 
 /// Where the next page starts: a user type, and the last profile seen of it (none
 /// when the page ended exactly at the end of the previous type). It is bound to the
@@ -96,20 +93,15 @@ fn decode(text: &str, filter: Filter) -> Result<Resume, ApiError> {
 
 pub async fn list<S: ProfileStore, P, G, L>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
     audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let caller = edge::caller(req)?;
+    let caller = req.caller()?;
     // Recorded by the caller until the page is known: then one entry per listed profile.
-    audit.attempt(&caller, AccessAction::List, None);
-    authorize(&caller, Action::ListProfiles, None)?;
-    let params = edge::query(req, &["user_type", "status", "limit", "cursor"])?;
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    };
+    audit.attempt(caller, AccessAction::List, None);
+    authorize(caller, Action::ListProfiles, None)?;
+    let query = req.query(&["user_type", "status"])?;
+    let param = |name: &str| query.get(name);
 
     let filter = Filter {
         user_type: param("user_type")
@@ -129,24 +121,12 @@ pub async fn list<S: ProfileStore, P, G, L>(
             })?,
         },
     };
-    let limit = match param("limit") {
-        None => DEFAULT_PAGE_SIZE,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                )
-            })?,
-    };
+    let Page { limit, cursor } = query.page()?;
     let types: Vec<UserType> = match filter.user_type {
         Some(t) => vec![t],
         None => UserType::ALL.to_vec(),
     };
-    let resume = param("cursor").map(|c| decode(c, filter)).transpose()?;
+    let resume = cursor.map(|c| decode(c, filter)).transpose()?;
     let start = resume
         .as_ref()
         .and_then(|r| types.iter().position(|t| *t == r.user_type))
@@ -192,10 +172,10 @@ pub async fn list<S: ProfileStore, P, G, L>(
 /// Not recorded in the access log: counts per user type identify no one.
 pub async fn metrics<S: ProfileStore, P, G, L>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
 ) -> Result<Reply, ApiError> {
-    let caller = edge::caller(req)?;
-    authorize(&caller, Action::ReadMetrics, None)?;
+    let caller = req.caller()?;
+    authorize(caller, Action::ReadMetrics, None)?;
     let counts = deps.profiles.count_by_cohort().await?;
     let of_status = |status: ProfileStatus| -> serde_json::Map<String, Value> {
         UserType::ALL

@@ -2,7 +2,7 @@
 //! it attempts (actor, action, profile, field names); `finish` records the attempt with
 //! its outcome before the reply leaves, and a reply whose entry could not be written is
 //! replaced by a 503: no profile data, no upload URL, no answer at all goes out unrecorded.
-//! A write records itself as allowed just before it is made (`record_allowed`), so no
+//! A write records itself as allowed just before it is made (`before_writes`, the service's journal), so no
 //! write is ever stored without its entry.
 
 use std::sync::Mutex;
@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use domain::UserId;
 use domain::access::Caller;
 use domain::access_log::{AccessAction, AccessEntry, AccessOutcome, RequestId};
-use domain::ports::AccessLog;
+use domain::ports::{AccessLog, PortError};
+use domain::service::Journal;
 use futures_util::future::try_join_all;
 
-use crate::edge::Reply;
 use crate::error::ApiError;
+use crate::reply::Reply;
 
 struct Attempt {
     actor: Caller,
@@ -113,7 +114,7 @@ impl Audit {
     }
 
     /// Writes the entries (in parallel: a listing page has one per profile), once.
-    async fn record<L: AccessLog>(&self, log: &L, outcome: AccessOutcome) -> Result<(), ApiError> {
+    async fn record<L: AccessLog>(&self, log: &L, outcome: AccessOutcome) -> Result<(), PortError> {
         {
             let mut recorded = lock(&self.recorded);
             if *recorded {
@@ -125,18 +126,16 @@ impl Audit {
         try_join_all(entries.iter().map(|e| log.record(e)))
             .await
             .map(|_| ())
-            .map_err(|e| {
-                tracing::warn!(error = %e, "the access log could not be written");
-                ApiError::Unavailable(e)
-            })
+            .inspect_err(|e| tracing::warn!(error = %e, "the access log could not be written"))
     }
 
-    /// Records the attempt as allowed now, before the write it is about to make.
-    pub async fn record_allowed<L: AccessLog>(&self, log: &L) -> Result<(), ApiError> {
-        self.record(log, AccessOutcome::Allowed).await
+    /// The service's journal for this request: the attempt is recorded as allowed just
+    /// before the first write it makes.
+    pub fn before_writes<'a, L: AccessLog>(&'a self, log: &'a L) -> BeforeWrites<'a, L> {
+        BeforeWrites { audit: self, log }
     }
 
-    /// Records the attempt with the outcome `result` shows (unless `record_allowed` did),
+    /// Records the attempt with the outcome `result` shows (unless `before_writes` did),
     /// and answers 503 in place of a reply whose entry was not written.
     pub async fn finish<L: AccessLog>(
         &self,
@@ -145,7 +144,18 @@ impl Audit {
     ) -> Result<Reply, ApiError> {
         match self.record(log, outcome_of(&result)).await {
             Ok(()) => result,
-            Err(unrecorded) => Err(unrecorded),
+            Err(unrecorded) => Err(ApiError::Unavailable(unrecorded)),
         }
+    }
+}
+
+pub struct BeforeWrites<'a, L> {
+    audit: &'a Audit,
+    log: &'a L,
+}
+
+impl<L: AccessLog> Journal for BeforeWrites<'_, L> {
+    async fn before_write(&self) -> Result<(), PortError> {
+        self.audit.record(self.log, AccessOutcome::Allowed).await
     }
 }

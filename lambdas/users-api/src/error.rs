@@ -1,7 +1,9 @@
 use domain::access::Denied;
 use domain::ports::PortError;
+use domain::service::ServiceError;
 
-use crate::edge::Reply;
+use crate::reply::Reply;
+use crate::route::NoRoute;
 
 /// Everything the API can answer instead of success, mapped to a status and a
 /// stable code in one place. `message` is for people; it never quotes stored data.
@@ -100,6 +102,30 @@ impl From<PortError> for ApiError {
             PortError::Failed(..) => ApiError::Internal(e),
             PortError::Unreadable(field) => ApiError::UnreadableProfile(field),
             PortError::Deleted => ApiError::AccountDeleted,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::NotFound("no profile with that id"),
+            ServiceError::PreconditionFailed => ApiError::PreconditionFailed,
+            ServiceError::Conflict => ApiError::Conflict,
+            ServiceError::PictureOfAnotherUser => ApiError::PictureOfAnotherUser,
+            ServiceError::UnusablePicture(why) => ApiError::UnusablePicture(why),
+            // No change goes out unrecorded: the access log's refusal is a 503.
+            ServiceError::Unrecorded(e) => ApiError::Unavailable(e),
+            ServiceError::Port(e) => e.into(),
+        }
+    }
+}
+
+impl From<NoRoute> for ApiError {
+    fn from(e: NoRoute) -> Self {
+        match e {
+            NoRoute::NotFound => ApiError::NotFound("no such route"),
+            NoRoute::MethodNotAllowed => ApiError::MethodNotAllowed,
         }
     }
 }

@@ -1,26 +1,26 @@
 //! The function's Lambda boundary: API Gateway's REST proxy event, as the runtime hands its
-//! bytes over, into the `Request` the edge reads; the response back into the proxy
-//! integration's JSON.
+//! bytes over, into the one typed `ApiRequest` the handlers read; the response back into
+//! the proxy integration's JSON.
 //!
 //! lambda_http does the same for every event source it knows: it reads the event twice (once
 //! to find the source, once into `aws_lambda_events`' type, every header through an untagged
-//! enum) and converts all of it. That was half the handler's own cost. This reads only what
-//! the REST API sends and the edge uses, into the same `Request` (method, headers, body,
-//! path and query parameters, request context) and the same response JSON.
+//! enum) and converts all of it into an `http::Request`. This reads only what the REST API
+//! sends and the handlers use, with lambda_http's meaning (a test compares the two), and
+//! writes the same response JSON.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
-use lambda_http::http::header::{HeaderName, HeaderValue};
-use lambda_http::http::{HeaderMap, Method};
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::http::HeaderMap;
+use lambda_http::{Body, Response};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
+
+use crate::request::{ApiRequest, caller_of};
+use crate::route::route;
 
 /// The event as the runtime hands it over: its JSON text, kept whole. lambda_runtime reads
 /// every event through serde_path_to_error, which tracks the path of each value it reads
@@ -31,8 +31,8 @@ use serde_json::value::RawValue;
 pub struct RawEvent(Box<RawValue>);
 
 impl RawEvent {
-    /// The request as lambda_http builds it from the same event (see `RestEvent`).
-    pub fn into_request(self) -> Result<Request, InvalidEvent> {
+    /// The request the event carries (see `RestEvent`).
+    pub fn into_request(self) -> Result<ApiRequest, InvalidEvent> {
         serde_json::from_str::<RestEvent<'_>>(self.0.get())
             .map_err(|_| InvalidEvent("a field of the wrong type"))?
             .into_request()
@@ -54,12 +54,18 @@ struct RestEvent<'a> {
     #[serde(default)]
     multi_value_query_string_parameters: Option<HashMap<String, Vec<String>>>,
     #[serde(default)]
-    path_parameters: Option<HashMap<String, String>>,
+    path_parameters: Option<PathParameters>,
     request_context: RestContext,
     #[serde(default, borrow)]
     body: Option<Text<'a>>,
     #[serde(default)]
     is_base64_encoded: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct PathParameters {
+    #[serde(default)]
+    id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -159,73 +165,114 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Pairs<'a, T> {
 pub struct InvalidEvent(&'static str);
 
 impl RestEvent<'_> {
-    /// The request as lambda_http builds it from the same event: `multiValueHeaders` with
-    /// `headers` over them, multi-value query parameters when present, else single ones.
-    fn into_request(self) -> Result<Request, InvalidEvent> {
-        let method = Method::from_bytes(self.http_method.0.as_bytes())
-            .map_err(|_| InvalidEvent("httpMethod"))?;
-        let mut headers = HeaderMap::with_capacity(self.headers.0.len());
-        // A name under `headers` replaces all its values under `multiValueHeaders` (API
-        // Gateway lists every header under both), so only the others are read there.
-        let single = |name: &str| {
-            self.headers
+    /// A header's value with lambda_http's meaning: `headers` over `multiValueHeaders`
+    /// (API Gateway lists every header under both), names compared case-insensitively, the
+    /// last of `headers` and else the first of `multiValueHeaders`.
+    fn header(&self, name: &str) -> Option<String> {
+        let single = self
+            .headers
+            .0
+            .iter()
+            .rev()
+            .find(|(n, _)| n.0.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value);
+        let multi = || {
+            self.multi_value_headers
                 .0
                 .iter()
-                .any(|(n, _)| n.0.eq_ignore_ascii_case(name))
+                .filter(|(n, _)| n.0.eq_ignore_ascii_case(name))
+                .find_map(|(_, values)| values.first())
         };
-        for (name, values) in &self.multi_value_headers.0 {
-            if single(&name.0) {
-                continue;
+        single
+            .or_else(multi)
+            .map(|value| value.0.clone().into_owned())
+    }
+
+    /// Every header must be one `http` accepts, as it must through lambda_http.
+    fn check_headers(&self) -> Result<(), InvalidEvent> {
+        let singles = self
+            .headers
+            .0
+            .iter()
+            .map(|(n, v)| (n, std::slice::from_ref(v)));
+        let multis = self
+            .multi_value_headers
+            .0
+            .iter()
+            .map(|(n, v)| (n, v.as_slice()));
+        for (name, values) in singles.chain(multis) {
+            if name.0.is_empty() || !name.0.bytes().all(is_token) {
+                return Err(InvalidEvent("a header name"));
             }
-            let name = header_name(&name.0)?;
-            for value in values {
-                headers.append(&name, header_value(&value.0)?);
+            // `HeaderValue::from_str`: no control characters but tab.
+            if values
+                .iter()
+                .any(|v| v.0.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f))
+            {
+                return Err(InvalidEvent("a header value"));
             }
         }
-        for (name, value) in &self.headers.0 {
-            headers.insert(header_name(&name.0)?, header_value(&value.0)?);
+        Ok(())
+    }
+
+    fn into_request(self) -> Result<ApiRequest, InvalidEvent> {
+        let method = self.http_method.0.as_ref();
+        if method.is_empty() || !method.bytes().all(is_token) {
+            return Err(InvalidEvent("httpMethod"));
         }
+        self.check_headers()?;
+        let (content_type, if_match, origin) = (
+            self.header("content-type"),
+            self.header("if-match"),
+            self.header("origin"),
+        );
         let body = match self.body {
-            None => Body::Empty,
-            Some(body) if self.is_base64_encoded == Some(true) => Body::Binary(
+            None => Vec::new(),
+            Some(body) if self.is_base64_encoded == Some(true) => {
                 base64::engine::general_purpose::STANDARD
                     .decode(body.0.as_bytes())
-                    .map_err(|_| InvalidEvent("body"))?,
-            ),
-            Some(body) => Body::Text(body.0.into_owned()),
+                    .map_err(|_| InvalidEvent("body"))?
+            }
+            Some(body) => body.0.into_owned().into_bytes(),
         };
-        let multi_query = self.multi_value_query_string_parameters.unwrap_or_default();
-        let mut context = ApiGatewayProxyRequestContext::default();
-        context.resource_path = self.request_context.resource_path;
-        context.request_id = self.request_context.request_id;
-        if let Some(claims) = self.request_context.authorizer.and_then(|a| a.claims) {
-            context
-                .authorizer
-                .fields
-                .insert("claims".to_owned(), claims);
-        }
-
-        let mut request = Request::new(body)
-            .with_path_parameters(self.path_parameters.unwrap_or_default())
-            .with_request_context(RequestContext::ApiGatewayV1(context));
-        request = if multi_query.is_empty() {
-            request.with_query_string_parameters(self.query_string_parameters.unwrap_or_default())
-        } else {
-            request.with_query_string_parameters(multi_query)
+        // Multi-value parameters when present, else single ones, as lambda_http reads them;
+        // by name, so that the first refused one is always the same.
+        let mut query: Vec<(String, Vec<String>)> = match self.multi_value_query_string_parameters {
+            Some(multi) if !multi.is_empty() => multi.into_iter().collect(),
+            _ => self
+                .query_string_parameters
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| (name, vec![value]))
+                .collect(),
         };
-        *request.method_mut() = method;
-        *request.headers_mut() = headers;
-        // The URI is left at `/`: nothing reads it (routing is by the API Gateway resource).
-        Ok(request)
+        query.sort_unstable();
+        let context = self.request_context;
+        let resource = context.resource_path.unwrap_or_default();
+        let claims = match context.authorizer.and_then(|a| a.claims) {
+            Some(Value::Object(claims)) => claims,
+            _ => serde_json::Map::new(),
+        };
+        Ok(ApiRequest {
+            route: route(method, &resource),
+            method: method.to_owned(),
+            resource,
+            request_id: context.request_id,
+            caller: caller_of(&claims),
+            claims,
+            id: self.path_parameters.and_then(|p| p.id),
+            body,
+            content_type,
+            if_match,
+            origin,
+            query,
+        })
     }
 }
 
-fn header_name(name: &str) -> Result<HeaderName, InvalidEvent> {
-    HeaderName::from_bytes(name.as_bytes()).map_err(|_| InvalidEvent("a header name"))
-}
-
-fn header_value(value: &str) -> Result<HeaderValue, InvalidEvent> {
-    HeaderValue::from_str(value).map_err(|_| InvalidEvent("a header value"))
+/// A character of an HTTP token (RFC 9110 `tchar`): what a method or header name is made of.
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// The proxy integration's response, as lambda_http writes it for a REST API: every header
@@ -290,9 +337,9 @@ impl From<Response<Body>> for RestResponse {
     }
 }
 
-/// The request the deployed function hands the edge for these event bytes (as the runtime
-/// deserializes them).
-pub fn request_from_slice(event: &[u8]) -> Result<Request, lambda_http::Error> {
+/// The request the deployed function hands the handlers for these event bytes (as the
+/// runtime deserializes them).
+pub fn request_from_slice(event: &[u8]) -> Result<ApiRequest, lambda_http::Error> {
     Ok(serde_json::from_slice::<RawEvent>(event)?.into_request()?)
 }
 
@@ -300,10 +347,13 @@ pub fn request_from_slice(event: &[u8]) -> Result<Request, lambda_http::Error> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyRequestContext;
+    use lambda_http::http::HeaderValue;
     use lambda_http::lambda_runtime::{Context, LambdaEvent};
     use lambda_http::request::LambdaRequest;
+    use lambda_http::request::RequestContext;
     use lambda_http::tower::Service;
-    use lambda_http::{Adapter, service_fn};
+    use lambda_http::{Adapter, Request, RequestExt, service_fn};
     use serde_json::json;
 
     const FIXTURE: &str = include_str!("../tests/fixtures/rest_request.json");
@@ -335,6 +385,11 @@ mod tests {
         single_query["headers"] = json!(null);
         single_query["multiValueHeaders"] = json!(null);
         events.push(single_query);
+        let mut origins = base.clone();
+        origins["multiValueHeaders"]["Origin"] = json!(["https://a.example", "https://b.example"]);
+        origins["headers"]["content-type"] = json!("text/plain");
+        origins["headers"]["Content-Type"] = json!("application/json; charset=utf-8");
+        events.push(origins);
         let mut binary = base.clone();
         binary["body"] = json!("eyJuYW1lIjoiQWRhIn0=");
         binary["isBase64Encoded"] = json!(true);
@@ -355,27 +410,51 @@ mod tests {
         }
     }
 
+    /// A header as the handlers read it through lambda_http: its first value.
+    fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+        req.headers()
+            .get(name)
+            .map(|v| std::str::from_utf8(v.as_bytes()).unwrap())
+    }
+
     #[test]
-    fn the_request_is_what_lambda_http_builds_from_the_same_event() {
+    fn the_request_means_what_lambda_http_builds_from_the_same_event() {
         for event in events() {
             let text = event.to_string();
             let ours = request_from_slice(text.as_bytes()).unwrap();
             let theirs = lambda_http::request::from_str(&text).unwrap();
-            assert_eq!(ours.method(), theirs.method(), "{event}");
-            assert_eq!(ours.headers(), theirs.headers(), "{event}");
-            assert_eq!(ours.body().as_ref(), theirs.body().as_ref(), "{event}");
-            assert_eq!(ours.path_parameters(), theirs.path_parameters(), "{event}");
+            assert_eq!(ours.method, theirs.method().as_str(), "{event}");
+            for (name, value) in [
+                ("content-type", &ours.content_type),
+                ("if-match", &ours.if_match),
+                ("origin", &ours.origin),
+            ] {
+                assert_eq!(value.as_deref(), header(&theirs, name), "{name}: {event}");
+            }
+            assert_eq!(ours.body, theirs.body().as_ref(), "{event}");
             assert_eq!(
-                ours.query_string_parameters(),
-                theirs.query_string_parameters(),
+                ours.id.as_deref(),
+                theirs.path_parameters_ref().and_then(|p| p.first("id")),
                 "{event}"
             );
-            let (ours, theirs) = (context(&ours), context(&theirs));
-            assert_eq!(ours.resource_path, theirs.resource_path);
-            assert_eq!(ours.request_id, theirs.request_id);
+            let their_query = theirs.query_string_parameters();
+            let mut names: Vec<&str> = their_query.iter().map(|(name, _)| name).collect();
+            names.dedup();
+            assert_eq!(ours.query.len(), names.len(), "{event}");
+            for (name, values) in &ours.query {
+                assert_eq!(
+                    Some(values.iter().map(String::as_str).collect::<Vec<_>>()),
+                    their_query.all(name),
+                    "{event}"
+                );
+            }
+            let context = context(&theirs);
+            assert_eq!(Some(&ours.resource), context.resource_path.as_ref());
+            assert_eq!(ours.request_id, context.request_id);
+            let their_claims = context.authorizer.fields.get("claims");
             assert_eq!(
-                ours.authorizer.fields.get("claims"),
-                theirs.authorizer.fields.get("claims")
+                Some(&ours.claims),
+                their_claims.map_or(Some(&serde_json::Map::new()), Value::as_object)
             );
         }
     }
@@ -391,12 +470,7 @@ mod tests {
                 raw.into_request().unwrap(),
                 request_from_slice(text.as_bytes()).unwrap(),
             );
-            assert_eq!(ours.headers(), direct.headers(), "{event}");
-            assert_eq!(ours.body().as_ref(), direct.body().as_ref(), "{event}");
-            assert_eq!(
-                context(&ours).authorizer.fields.get("claims"),
-                context(&direct).authorizer.fields.get("claims")
-            );
+            assert_eq!(format!("{ours:?}"), format!("{direct:?}"), "{event}");
         }
     }
 

@@ -4,26 +4,25 @@ use domain::access::Action;
 use domain::access_log::AccessAction;
 use domain::fields::{ImageType, PictureKey};
 use domain::ports::{PictureStore, PortError, ProfileStore, Stored};
-use lambda_http::Request;
 use serde_json::{Value, json};
 
-use crate::Deps;
 use crate::audit::Audit;
-use crate::edge::{self, Reply};
+use crate::deps::Deps;
 use crate::error::ApiError;
+use crate::reply::Reply;
+use crate::request::ApiRequest;
 
 pub async fn create_upload_url<S: ProfileStore, P: PictureStore, G, L>(
     deps: &Deps<S, P, G, L>,
-    req: &Request,
+    req: &ApiRequest,
     audit: &Audit,
 ) -> Result<Reply, ApiError> {
-    let (_, target) = edge::audited_target(
-        req,
+    let (_, target) = req.audited_target(
         Action::CreatePictureUploadUrl,
         audit,
         AccessAction::PictureUploadUrl,
     )?;
-    let body = edge::json_object(req)?;
+    let body = req.json_object()?;
 
     let max = deps.config.max_picture_bytes;
     let mut problems = Vec::new();
