@@ -50,9 +50,10 @@ run "a_zip_not_matching_its_manifest_hash_is_refused" {
   }
 
   variables {
-    function_name = "healthtech-dev-users-api"
-    artifacts_dir = "./tests/fixtures/mismatch"
-    artifact      = "users-api"
+    function_name   = "healthtech-dev-users-api"
+    artifacts_dir   = "./tests/fixtures/mismatch"
+    artifact        = "users-api"
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
   }
 
   expect_failures = [aws_lambda_function.this]
@@ -66,8 +67,9 @@ run "a_matching_zip_in_the_same_manifest_plans" {
   }
 
   variables {
-    function_name = "healthtech-dev-pre-signup"
-    artifacts_dir = "./tests/fixtures/mismatch"
-    artifact      = "pre-signup"
+    function_name   = "healthtech-dev-pre-signup"
+    artifacts_dir   = "./tests/fixtures/mismatch"
+    artifact        = "pre-signup"
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000"
   }
 }
