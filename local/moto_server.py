@@ -19,6 +19,8 @@
   tables: moto deep-copies every table a transaction touches before it starts, which at a
   thousand profiles made each sign-up's transaction cost about 0.4 s of the one-at-a-time
   DynamoDB time, and under `just load` every other call then timed out behind them.
+- A DynamoDB restore (from a backup or to a point in time) takes the SSESpecificationOverride
+  it is given, which moto drops; `just restore-drill` restores with the data key.
 - Lambda functions keep their LoggingConfig, which moto drops: the runner reads the
   applied log level (AWS_LAMBDA_LOG_LEVEL) from it, as Lambda does.
 - Its whole state can be saved (`POST /_local/save-state` writes --save-state) and
@@ -180,6 +182,27 @@ def transactions_back_up_their_items() -> None:
             raise
 
     dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def restores_take_the_encryption_asked_for() -> None:
+    """RestoreTableFromBackup and RestoreTableToPointInTime with SSESpecificationOverride:
+    the restored table is encrypted with that key, as on AWS (DynamoDB API reference,
+    RestoreTableFromBackup); moto drops the override and restores the table unencrypted."""
+
+    def with_override(restore):
+        def handler(self):
+            answer = restore(self)
+            override = self.body.get("SSESpecificationOverride")
+            if override:
+                table = self.dynamodb_backend.get_table(self.body["TargetTableName"])
+                table.sse_specification = dict(override)
+                answer = type(answer)(table.describe())
+            return answer
+
+        return handler
+
+    for name in ("restore_table_from_backup", "restore_table_to_point_in_time"):
+        setattr(DynamoHandler, name, with_override(getattr(DynamoHandler, name)))
 
 
 def costs_that_grow_with_the_data() -> None:
@@ -656,6 +679,7 @@ def main() -> None:
     keep_logging_config()
     local_issuer_and_oauth_claims()
     costs_that_grow_with_the_data()
+    restores_take_the_encryption_asked_for()
     sign_out_by_user_and_disable_revokes()
 
     if args.load_state:
